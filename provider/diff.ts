@@ -1,0 +1,89 @@
+/**
+ * The diff of a `VastApiKey`, as a pure function over (old outputs, new inputs, now).
+ * Vast keys are immutable (vast-api.md §3.7), so every field that reaches the server replaces
+ * the key; the decisions come from one table, not from hand-written branches.
+ */
+import { containsUnknown } from "./inputs";
+import { canonicalJson } from "./permissions";
+import { STATE_SCHEMA_VERSION } from "./state";
+
+/** What a change of each input field does. */
+export const FIELD_EFFECTS = {
+  name: "replace",
+  permissions: "replace",
+  keyParams: "replace",
+  rotationTrigger: "replace",
+  rotateAfterDays: "update",
+  // Adoption only matters when the resource is created; later edits are ignored.
+  adopt: "ignore",
+} as const satisfies Record<string, "replace" | "update" | "ignore">;
+
+/** Result of {@link computeDiff}: the engine's `DiffResult` plus human reasons. */
+export interface KeyDiff {
+  /** True when anything must change. */
+  changes: boolean;
+  /** Properties whose change forces a replacement (new key first, old key deleted after). */
+  replaces: string[];
+  /** Why, in words, for logs (never values). */
+  reasons: string[];
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Compares stored outputs with new inputs.
+ * - A field listed as "replace" that changed (canonically: key order never matters), or is
+ *   still unknown in preview, replaces the key.
+ * - Drift: when the server's latest view of the permissions differs from the view recorded at
+ *   creation, `permissions` is replaced (the user's document is never compared with the
+ *   server's, which may expand it).
+ * - Rotation: when `rotateAfterDays` is set and the key is older than that, it is replaced.
+ * - A changed serialized provider or an older state shape is an in-place update.
+ */
+export function computeDiff(olds: Record<string, unknown>, news: Record<string, unknown>, now: Date = new Date()): KeyDiff {
+  const replaces = new Set<string>();
+  const reasons: string[] = [];
+  let update = false;
+
+  for (const [field, effect] of Object.entries(FIELD_EFFECTS)) {
+    if (effect === "ignore") continue;
+    const unknown = containsUnknown(news[field]);
+    const changed = unknown || canonicalJson(olds[field] ?? null) !== canonicalJson(news[field] ?? null);
+    if (!changed) continue;
+    if (effect === "replace") {
+      replaces.add(field);
+      reasons.push(unknown ? `${field} is not known yet` : `${field} changed`);
+    } else {
+      update = true;
+      reasons.push(`${field} changed (no replacement needed)`);
+    }
+  }
+
+  const latest = olds.serverRights;
+  const baseline = olds.serverRightsBaseline;
+  if (typeof latest === "string" && typeof baseline === "string" && latest !== baseline) {
+    replaces.add("permissions");
+    reasons.push("permissions were changed outside Pulumi (drift)");
+  }
+
+  const days = news.rotateAfterDays;
+  const createdAt = typeof olds.createdAt === "string" ? Date.parse(olds.createdAt) : Number.NaN;
+  if (typeof days === "number" && Number.isFinite(createdAt)) {
+    const ageDays = (now.getTime() - createdAt) / MS_PER_DAY;
+    if (ageDays >= days) {
+      replaces.add("rotateAfterDays");
+      reasons.push(`key is ${ageDays.toFixed(2)} days old, rotateAfterDays is ${days}: rotating`);
+    }
+  }
+
+  if (olds.__provider !== undefined && news.__provider !== undefined && olds.__provider !== news.__provider) {
+    update = true;
+    reasons.push("provider code changed");
+  }
+  if (olds.schemaVersion !== STATE_SCHEMA_VERSION) {
+    update = true;
+    reasons.push("stored state has an older shape");
+  }
+
+  return { changes: replaces.size > 0 || update, replaces: [...replaces], reasons };
+}

@@ -1,0 +1,143 @@
+/**
+ * Resource inputs of `VastApiKey`: the zod schema (source of the `ApiKeyInputs` type) and the
+ * mapping from zod issues to Pulumi check failures `{property, reason}`. Nothing here touches
+ * the network: validation always happens before any API call.
+ */
+import { z } from "zod";
+import { VastInputError } from "./errors";
+import { permissionDocSchema, unknownCategories } from "./permissions";
+
+/** The value Pulumi substitutes for inputs not yet known during preview. */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Longest accepted `keyParams` string; Vast documents no limit, this bounds accidents. */
+export const MAX_KEY_PARAMS_LENGTH = 4096;
+
+// Control characters are refused in names: they cannot be typed in the console and usually
+// mean a value was pasted from a file with its newline.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Zod schema of the inputs the provider receives (after the resource class filled defaults). */
+export const apiKeyInputsSchema = z.object({
+  name: z
+    .string({ error: "required; a string of 1-255 characters" })
+    .min(1, { error: "must be 1-255 characters (got an empty string)" })
+    .max(255, { error: "must be 1-255 characters (Vast's limit)" })
+    .refine((s) => !CONTROL_CHARS.test(s), { error: "must not contain control characters such as newlines" }),
+  permissions: permissionDocSchema,
+  keyParams: z
+    .string({ error: "must be a string (Vast passes key params through verbatim)" })
+    .max(MAX_KEY_PARAMS_LENGTH, { error: `must be at most ${MAX_KEY_PARAMS_LENGTH} characters` })
+    .optional(),
+  rotateAfterDays: z
+    .number({ error: "must be a number of days" })
+    .positive({ error: "must be greater than 0" })
+    .max(36500, { error: "must be at most 36500 days" })
+    .optional(),
+  rotationTrigger: z
+    .string({ error: "must be a string; any change replaces the key" })
+    .max(1024, { error: "must be at most 1024 characters" })
+    .optional(),
+  adopt: z
+    .object(
+      {
+        keyId: z
+          .number({ error: "must be the numeric id of an existing key" })
+          .int({ error: "must be an integer key id" })
+          .positive({ error: "must be a positive key id" }),
+        key: z.string({ error: "must be the key's value as a string" }).min(1, { error: "must not be empty" }).optional(),
+      },
+      { error: "must be an object {keyId, key?}" },
+    )
+    .optional(),
+});
+
+/** Validated inputs of one API key resource. */
+export type ApiKeyInputs = z.infer<typeof apiKeyInputsSchema>;
+
+/** One validation failure, in the shape of Pulumi's `CheckFailure`. */
+export interface InputFailure {
+  /** Dotted path of the offending property, e.g. `permissions.api.misc`. */
+  property: string;
+  /** The rule that was violated. */
+  reason: string;
+}
+
+/** Result of {@link validateInputs}. */
+export interface ValidationResult {
+  /** Parsed inputs when valid and fully known; undefined otherwise. */
+  inputs?: ApiKeyInputs;
+  /** Every failure found (empty when valid). */
+  failures: InputFailure[];
+  /** Non-fatal notes, e.g. unknown permission categories. */
+  warnings: string[];
+  /** True when some inputs are still unknown (preview) and were not validated. */
+  hasUnknowns: boolean;
+}
+
+/** True if `value` is, or contains, Pulumi's unknown-value sentinel. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN_VALUE) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/**
+ * Validates raw provider inputs. Fields still unknown during preview are skipped (they are
+ * validated again when known); `__provider` is ignored.
+ */
+export function validateInputs(raw: Record<string, unknown>): ValidationResult {
+  const { __provider: _ignored, ...rest } = raw;
+  const unknownFields = Object.keys(rest).filter((k) => containsUnknown(rest[k]));
+  const schema = unknownFields.length
+    ? apiKeyInputsSchema.omit(Object.fromEntries(unknownFields.map((k) => [k, true])) as never)
+    : apiKeyInputsSchema;
+  const parsed = schema.safeParse(rest);
+  if (!parsed.success) {
+    return { failures: parsed.error.issues.map(toFailure), warnings: [], hasUnknowns: unknownFields.length > 0 };
+  }
+  const value = parsed.data as unknown as Partial<ApiKeyInputs>;
+  const warnings = value.permissions
+    ? unknownCategories(value.permissions).map(
+        (c) => `permissions.api.${c}: category is not documented by Vast; it is sent as-is (check the spelling)`,
+      )
+    : [];
+  if (unknownFields.length) return { failures: [], warnings, hasUnknowns: true };
+  return { inputs: value as ApiKeyInputs, failures: [], warnings, hasUnknowns: false };
+}
+
+/**
+ * Validates inputs that must be fully known (create, update) and returns them typed.
+ * @throws VastInputError for the first failure (its message lists them all).
+ */
+export function parseInputs(raw: Record<string, unknown>): ApiKeyInputs {
+  const result = validateInputs(raw);
+  const first = result.failures[0];
+  if (first) {
+    const all = result.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+    const err = new VastInputError(first.property, first.reason);
+    err.message = all;
+    throw err;
+  }
+  if (!result.inputs) {
+    const field = Object.keys(raw).find((k) => k !== "__provider" && containsUnknown(raw[k])) ?? "inputs";
+    throw new VastInputError(field, "value is still unknown; it must be known before the key can be created");
+  }
+  return result.inputs;
+}
+
+function toFailure(issue: z.core.$ZodIssue): InputFailure {
+  const path = issue.path.map((p) => String(p));
+  if (issue.code === "unrecognized_keys") {
+    const where = path.length ? path.join(".") : "inputs";
+    return { property: where, reason: `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` };
+  }
+  if (issue.code === "invalid_key") {
+    // Zod reports the offending record key as the last path element; the rule is in the
+    // nested issue's message.
+    const nested = issue.issues[0]?.message ?? issue.message;
+    return { property: path.join("."), reason: nested };
+  }
+  return { property: path.join(".") || "inputs", reason: issue.message };
+}
