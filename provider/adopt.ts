@@ -1,0 +1,89 @@
+/**
+ * Adoption: taking an existing Vast key under management instead of creating one. Pulumi
+ * cannot `import` dynamic resources (pulumi-dynamic.md §4), so `VastApiKey` takes
+ * `adopt: { keyId, key? }` and `create` verifies the key rather than making a new one.
+ */
+import type { AccountSession } from "./account";
+import { VastClient } from "./client/client";
+import { ErrorCodes, VastAdoptError, VastAuthError, VastForbiddenError } from "./errors";
+import type { ApiKeyInputs } from "./inputs";
+import { canonicalJson } from "./permissions";
+import { type ApiKeyOutputs, STATE_SCHEMA_VERSION } from "./state";
+
+/**
+ * Verifies that key `adopt.keyId` exists, that `adopt.key` (when given) authenticates as that
+ * very key, and that the declared name, permissions and key params match the server's. Returns
+ * the outputs of the adopted key. Makes no change on Vast.
+ * @throws VastAdoptError `VAST_ADOPT_FAILED` naming the property and what to do.
+ */
+export async function adoptKey(session: AccountSession, inputs: ApiKeyInputs): Promise<ApiKeyOutputs> {
+  const adopt = inputs.adopt;
+  if (!adopt) throw new VastAdoptError(ErrorCodes.adoptFailed, "adopt: missing");
+  const { keyId } = adopt;
+  const remote = await session.findKey(keyId);
+  if (!remote) {
+    throw new VastAdoptError(
+      ErrorCodes.adoptFailed,
+      `adopt.keyId: key ${keyId} does not exist in this account (or was deleted); list keys with \`vast-api-keys audit\``,
+    );
+  }
+  if (adopt.key !== undefined) await verifyValue(session.client.baseUrl, adopt.key, keyId);
+
+  const mismatches: string[] = [];
+  if ((remote.name ?? "") !== inputs.name) {
+    mismatches.push(`name: declared ${JSON.stringify(inputs.name)}, key ${keyId} is named ${JSON.stringify(remote.name ?? "")}`);
+  }
+  const serverRights = remote.rights === null || remote.rights === undefined ? null : canonicalJson(remote.rights);
+  if (serverRights !== null && serverRights !== canonicalJson(inputs.permissions)) {
+    mismatches.push(`permissions: declared ${canonicalJson(inputs.permissions)}, key ${keyId} has ${serverRights}`);
+  }
+  if (typeof remote.keyParams === "string" && remote.keyParams !== (inputs.keyParams ?? "")) {
+    mismatches.push(`keyParams: declared value differs from key ${keyId}'s`);
+  }
+  if (mismatches.length) {
+    throw new VastAdoptError(
+      ErrorCodes.adoptFailed,
+      `cannot adopt key ${keyId}: ${mismatches.join("; ")}. Vast keys are immutable: declare the key as it is, ` +
+        "or remove `adopt` to create a new key with the declared settings (then delete the old one).",
+    );
+  }
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    keyId,
+    name: inputs.name,
+    permissions: inputs.permissions,
+    keyParams: inputs.keyParams,
+    key: adopt.key,
+    createdAt: remote.createdAt ?? new Date().toISOString(),
+    serverRights,
+    serverRightsBaseline: serverRights,
+    rotateAfterDays: inputs.rotateAfterDays,
+    rotationTrigger: inputs.rotationTrigger,
+    adopted: true,
+  };
+}
+
+async function verifyValue(baseUrl: string, key: string, keyId: number): Promise<void> {
+  const probe = new VastClient({ baseUrl, apiKey: key });
+  let who: Awaited<ReturnType<VastClient["currentUser"]>>;
+  try {
+    who = await probe.currentUser();
+  } catch (err) {
+    if (err instanceof VastAuthError) {
+      throw new VastAdoptError(ErrorCodes.adoptFailed, `adopt.key: Vast rejects this value (invalid or deleted key); check the value of key ${keyId}`);
+    }
+    if (err instanceof VastForbiddenError) {
+      throw new VastAdoptError(
+        ErrorCodes.adoptFailed,
+        `adopt.key: the value authenticates but lacks user_read, so it cannot be matched to key ${keyId}; omit adopt.key (the key output will then be absent)`,
+      );
+    }
+    throw err;
+  }
+  if (who.keyId === undefined) {
+    throw new VastAdoptError(ErrorCodes.adoptFailed, `adopt.key: Vast did not report which key this value belongs to; omit adopt.key to adopt key ${keyId} without its value`);
+  }
+  if (who.keyId !== keyId) {
+    throw new VastAdoptError(ErrorCodes.adoptFailed, `adopt.key: this value belongs to key ${who.keyId}, not to adopt.keyId ${keyId}`);
+  }
+}

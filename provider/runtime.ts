@@ -1,0 +1,179 @@
+/**
+ * The implementation behind the serialized provider shim: `configure`, `check`, `diff`,
+ * `create`, `read`, `update` and `delete` of `VastApiKey`. The shim in Pulumi state does
+ * `require("pulumi-vast-api-keys/runtime")`, so this module (not a frozen copy) serves every
+ * operation, including `refresh` and `destroy` of resources created by older versions.
+ *
+ * Module-level state (sessions, caches, the pacer) is shared by all resources of one provider
+ * process, which is what pacing and single-flight listing need (pulumi-dynamic.md §5).
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { AccountSession } from "./account";
+import { adoptKey } from "./adopt";
+import { VastClient } from "./client/client";
+import { resolveCredentials } from "./credentials";
+import { computeDiff } from "./diff";
+import { VastInputError } from "./errors";
+import { type ApiKeyInputs, parseInputs, validateInputs } from "./inputs";
+import { stderrLogger } from "./log";
+import { canonicalJson } from "./permissions";
+import { readSettings } from "./settings";
+import { type ApiKeyOutputs, STATE_SCHEMA_VERSION, upgradeState, withoutUndefined } from "./state";
+
+type Props = Record<string, unknown>;
+
+let stackConfig: { apiKey?: string | undefined; url?: string | undefined } = {};
+const sessions = new Map<string, AccountSession>();
+
+/** Receives stack config (`vast:apiKey`, `vast:url`) from the engine. Never stored in state. */
+export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
+  stackConfig = { apiKey: req.config.get("vast:apiKey"), url: req.config.get("vast:url") };
+}
+
+/**
+ * The session for the currently resolved credentials (created on first use, then reused by
+ * every resource in this process). Exported for tools and tests.
+ */
+export function currentSession(): AccountSession {
+  const creds = resolveCredentials({ stackConfig });
+  const settings = readSettings();
+  const id = `${creds.baseUrl}\u0000${creds.apiKey}`;
+  let session = sessions.get(id);
+  if (!session) {
+    const logger = stderrLogger(settings.debug);
+    const client = new VastClient({
+      baseUrl: creds.baseUrl,
+      apiKey: creds.apiKey,
+      timeoutMs: settings.timeoutMs,
+      retry: { maxAttempts: settings.maxAttempts },
+      logger,
+    });
+    logger.debug(`using ${creds.baseUrl} with the key from ${creds.source}`);
+    session = new AccountSession({ client, listCacheMs: settings.listCacheMs, logger });
+    sessions.set(id, session);
+  }
+  return session;
+}
+
+/** Forgets stack config and sessions (tests only). */
+export function resetRuntimeForTests(): void {
+  stackConfig = {};
+  sessions.clear();
+}
+
+/** Validates inputs before any API call; unknown values (preview) are tolerated. */
+export async function check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
+  const result = validateInputs(news);
+  for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  return { inputs: news, failures: result.failures };
+}
+
+/** Decides between no change, an in-place update, and a replacement. */
+export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
+  const d = computeDiff(olds, news);
+  if (d.replaces.length) process.stderr.write(`vast: key "${String(olds.name)}" will be replaced: ${d.reasons.join("; ")}\n`);
+  return { changes: d.changes, replaces: d.replaces };
+}
+
+/** Creates (or adopts) a key and returns every output, the key value included. */
+export async function create(raw: Props): Promise<dynamic.CreateResult> {
+  const inputs = parseInputs(raw);
+  const session = currentSession();
+  if (inputs.adopt) {
+    const outs = await adoptKey(session, inputs);
+    return { id: String(outs.keyId), outs: withoutUndefined(outs) };
+  }
+  const created = await session.createKey({
+    name: inputs.name,
+    permissions: inputs.permissions,
+    keyParams: inputs.keyParams,
+  });
+  const serverRights = created.serverPermissions === undefined ? null : canonicalJson(created.serverPermissions);
+  const outs: ApiKeyOutputs = {
+    ...echoInputs(inputs),
+    schemaVersion: STATE_SCHEMA_VERSION,
+    keyId: created.id,
+    key: created.key,
+    createdAt: created.createdAt ?? new Date().toISOString(),
+    serverRights,
+    serverRightsBaseline: serverRights,
+  };
+  return { id: String(created.id), outs: withoutUndefined(outs) };
+}
+
+/**
+ * Reads the key from the list endpoint. Gone → no id (the engine drops it on refresh).
+ * Present → the server's view, the key value carried from state, and the old inputs, so that
+ * `pulumi refresh` reports drift through {@link diff}.
+ */
+export async function read(id: string, props: Props = {}): Promise<dynamic.ReadResult> {
+  const keyId = parseKeyId(id);
+  const remote = await currentSession().findKey(keyId);
+  if (!remote) return {};
+  const managed = props.keyId !== undefined || props.permissions !== undefined;
+  const old = managed ? upgradeState(props) : undefined;
+  const serverRights = remote.rights === null || remote.rights === undefined ? null : canonicalJson(remote.rights);
+  const outs: ApiKeyOutputs = {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    keyId,
+    name: remote.name ?? old?.name ?? "",
+    permissions: old ? old.permissions : remote.rights,
+    keyParams: old ? old.keyParams : typeof remote.keyParams === "string" ? remote.keyParams : undefined,
+    key: old?.key,
+    createdAt: remote.createdAt ?? old?.createdAt ?? new Date(0).toISOString(),
+    serverRights,
+    // The first view we see becomes the baseline when create did not get one.
+    serverRightsBaseline: old?.serverRightsBaseline ?? serverRights,
+    rotateAfterDays: old?.rotateAfterDays,
+    rotationTrigger: old?.rotationTrigger,
+    adopted: old?.adopted,
+  };
+  const inputs = withoutUndefined({
+    __provider: props.__provider,
+    name: old ? old.name : outs.name,
+    permissions: outs.permissions,
+    keyParams: outs.keyParams,
+    rotateAfterDays: outs.rotateAfterDays,
+    rotationTrigger: outs.rotationTrigger,
+  });
+  return { id: String(keyId), props: withoutUndefined(outs), inputs };
+}
+
+/**
+ * In-place update, reached only for changes that do not replace the key (new provider code,
+ * `rotateAfterDays`). Returns the full outputs: anything missing here would vanish from state.
+ */
+export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+  const old = upgradeState(olds);
+  const inputs = parseInputs(news);
+  const stale = (["name", "permissions", "keyParams", "rotationTrigger"] as const).filter(
+    (f) => canonicalJson(old[f] ?? null) !== canonicalJson(inputs[f] ?? null),
+  );
+  if (stale.length) {
+    throw new VastInputError(stale.join(", "), "cannot change in place (Vast keys are immutable); the key must be replaced");
+  }
+  const outs: ApiKeyOutputs = { ...old, schemaVersion: STATE_SCHEMA_VERSION, rotateAfterDays: inputs.rotateAfterDays };
+  return { outs: withoutUndefined(outs) };
+}
+
+/** Deletes the key; already gone is success; the provider's own key is refused. */
+export async function remove(id: string, _props: Props): Promise<void> {
+  await currentSession().deleteKey(parseKeyId(id));
+}
+
+export { remove as delete };
+
+function echoInputs(inputs: ApiKeyInputs) {
+  return {
+    name: inputs.name,
+    permissions: inputs.permissions,
+    keyParams: inputs.keyParams,
+    rotateAfterDays: inputs.rotateAfterDays,
+    rotationTrigger: inputs.rotationTrigger,
+  };
+}
+
+function parseKeyId(id: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new VastInputError("id", `must be a numeric Vast key id (got "${id}")`);
+  return Number(id);
+}
