@@ -15,10 +15,13 @@ import type { RemoteKey } from "./client/wire";
 import { ErrorCodes, VastAuthError, VastBadResponseError, VastOutcomeUnknownError, VastReconcileError, VastRefusedError, isVastError } from "./errors";
 import type { Logger } from "./log";
 
+/** The client calls a session needs (a {@link VastClient}, or a small fake in unit tests). */
+export type KeyApi = Pick<VastClient, "baseUrl" | "listKeys" | "createKey" | "deleteKey" | "currentUser">;
+
 /** Options of an {@link AccountSession}. */
 export interface AccountSessionOptions {
   /** The client for this account. */
-  client: VastClient;
+  client: KeyApi;
   /** How long one list answer may serve later reads, in ms. */
   listCacheMs: number;
   /** Debug logger. */
@@ -38,7 +41,7 @@ interface ListSnapshot {
 /** Provider-side state and policies for one account. */
 export class AccountSession {
   /** The underlying client. */
-  readonly client: VastClient;
+  readonly client: KeyApi;
   private readonly logger: Logger;
   private readonly listCacheMs: number;
   private readonly maxCreateAttempts: number;

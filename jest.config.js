@@ -1,0 +1,29 @@
+// Three projects: `unit` (pure, no sockets), `integration` (the emulator over real HTTP, the
+// serialized provider in a fresh Node process, the official vastai CLI), and `e2e` (the real
+// Pulumi CLI). `npm test` runs unit + integration; `npm run test:e2e` runs e2e.
+const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
+const common = {
+  testEnvironment: "node",
+  transform,
+  moduleFileExtensions: ["ts", "js", "json"],
+  // node_modules/pulumi-vast-api-keys is a symlink to the repository itself.
+  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/node_modules/pulumi-vast-api-keys/"],
+  watchPathIgnorePatterns: ["<rootDir>/node_modules/"],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: "unit", roots: ["<rootDir>/tests/unit"] },
+    {
+      ...common,
+      displayName: "integration",
+      roots: ["<rootDir>/tests/integration"],
+      globalSetup: "<rootDir>/tests/helpers/require-build.js",
+    },
+    {
+      ...common,
+      displayName: "e2e",
+      roots: ["<rootDir>/tests/e2e"],
+      globalSetup: "<rootDir>/tests/helpers/require-build.js",
+    },
+  ],
+};

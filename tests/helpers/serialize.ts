@@ -1,0 +1,9 @@
+/** Serializes the provider exactly as `pulumi.dynamic.Resource` does (`() => provider`). */
+import * as pulumi from "@pulumi/pulumi";
+import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+
+/** The `__provider` text Pulumi would store in state for `provider`. */
+export async function serializeProvider(provider: ResourceProvider): Promise<string> {
+  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+  return sf.text;
+}

@@ -1,0 +1,106 @@
+import { Pacer } from "../../provider/client/pacing";
+import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, parseThresholdMs } from "../../provider/client/retry";
+
+const noJitter = () => 0;
+
+describe("retry policy", () => {
+  it.each([
+    ["POST", { kind: "status", status: 429, thresholdMs: 2000 }, { action: "retry", delayMs: 2000 }],
+    ["GET", { kind: "status", status: 429 }, { action: "retry", delayMs: 1000 }],
+    ["GET", { kind: "status", status: 503 }, { action: "retry", delayMs: 500 }],
+    ["DELETE", { kind: "status", status: 502 }, { action: "retry", delayMs: 500 }],
+    ["GET", { kind: "status", status: 500 }, { action: "fail" }],
+    ["GET", { kind: "status", status: 404 }, { action: "fail" }],
+    ["POST", { kind: "status", status: 503 }, { action: "unknown-outcome" }],
+    ["POST", { kind: "status", status: 500 }, { action: "unknown-outcome" }],
+    ["POST", { kind: "status", status: 400 }, { action: "fail" }],
+    ["POST", { kind: "network", mayHaveBeenSent: true }, { action: "unknown-outcome" }],
+    ["POST", { kind: "network", mayHaveBeenSent: false }, { action: "retry", delayMs: 500 }],
+    ["GET", { kind: "network", mayHaveBeenSent: true }, { action: "retry", delayMs: 500 }],
+  ] as const)("%s %j -> %j", (method, outcome, expected) => {
+    expect(decideRetry(method, outcome, 1, DEFAULT_RETRY_POLICY, noJitter)).toEqual(expected);
+  });
+
+  it("grows 429 delays from the server's hint and stops after maxAttempts", () => {
+    const o = { kind: "status", status: 429, thresholdMs: 2000, retryAfterMs: 3000 } as const;
+    expect(decideRetry("GET", o, 2, DEFAULT_RETRY_POLICY, noJitter)).toEqual({ action: "retry", delayMs: 6000 });
+    expect(decideRetry("GET", o, 6, DEFAULT_RETRY_POLICY, noJitter)).toEqual({ action: "fail" });
+    expect(decideRetry("GET", { kind: "status", status: 503 }, 20, { ...DEFAULT_RETRY_POLICY, maxAttempts: 30 }, noJitter)).toEqual({
+      action: "retry",
+      delayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+    });
+  });
+
+  it("parses Vast's threshold (JSON and plain-text variants) and Retry-After", () => {
+    expect(parseThresholdMs('{"detail": "API requests too frequent endpoint threshold=2.0"}')).toBe(2000);
+    expect(parseThresholdMs("API requests too frequent: endpoint threshold=0.5")).toBe(500);
+    expect(parseThresholdMs("API requests too frequent")).toBeUndefined();
+    expect(parseRetryAfterMs("3")).toBe(3000);
+    expect(parseRetryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(parseRetryAfterMs("soon")).toBeUndefined();
+  });
+});
+
+describe("pacer", () => {
+  function fakeClock() {
+    let t = 0;
+    return {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
+  }
+
+  it("spaces calls on one route at the interval plus margin, first come first served", async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ ...clock, safetyMarginMs: 0 });
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3].map(async (n) => {
+        const release = await pacer.acquire("id", "GET /api/v0/auth/apikeys/");
+        order.push(n);
+        release();
+      }),
+    );
+    expect(order).toEqual([1, 2, 3]);
+    expect(clock.now()).toBe(2000);
+    expect(pacer.stats()).toMatchObject({ waits: 2, waitedMs: 2000 });
+  });
+
+  it("keeps routes and identities independent", async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ ...clock });
+    (await pacer.acquire("a", "GET /api/v0/auth/apikeys/"))();
+    (await pacer.acquire("b", "GET /api/v0/auth/apikeys/"))();
+    (await pacer.acquire("a", "DELETE /api/v0/auth/apikeys/{id}/"))();
+    expect(clock.now()).toBe(0);
+  });
+
+  it("never lets two creates overlap, even with pacing disabled", async () => {
+    const pacer = new Pacer({ scale: 0 });
+    const first = await pacer.acquire("id", "POST /api/v0/auth/apikeys/");
+    let secondStarted = false;
+    const second = pacer.acquire("id", "POST /api/v0/auth/apikeys/").then((r) => {
+      secondStarted = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(secondStarted).toBe(false);
+    first();
+    (await second)();
+    expect(secondStarted).toBe(true);
+  });
+
+  it("learns a longer interval and a pause from a 429", async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ ...clock, safetyMarginMs: 0 });
+    (await pacer.acquire("id", "GET /api/v0/auth/apikeys/"))();
+    pacer.learn("id", "GET /api/v0/auth/apikeys/", 5000, 7000);
+    (await pacer.acquire("id", "GET /api/v0/auth/apikeys/"))();
+    expect(clock.now()).toBe(7000);
+    expect(pacer.intervalFor("id", "GET /api/v0/auth/apikeys/")).toBe(5000);
+    pacer.learn("id", "GET /api/v0/auth/apikeys/", 10, 0);
+    expect(pacer.intervalFor("id", "GET /api/v0/auth/apikeys/")).toBe(5000);
+  });
+});

@@ -1,0 +1,24 @@
+import * as os from "node:os";
+import { vastApiKeyProvider } from "../../provider/shim";
+import { serializeProvider } from "../helpers/serialize";
+
+describe("serialized provider (__provider)", () => {
+  let text: string;
+  beforeAll(async () => {
+    text = await serializeProvider(vastApiKeyProvider);
+  });
+
+  it("fits in 2 KB", () => {
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(2000);
+  });
+
+  it("only names the implementation by package path: no logic, credentials or machine paths", () => {
+    for (const method of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
+      expect(text).toContain(`require("pulumi-vast-api-keys/runtime").${method}(...a)`);
+    }
+    expect(text).not.toMatch(/VAST_API_KEY|apiKey|Bearer|undici|zod/);
+    expect(text).not.toContain(process.cwd());
+    expect(text).not.toContain(os.homedir());
+    expect(text).not.toMatch(/[0-9a-f]{32,}/);
+  });
+});
