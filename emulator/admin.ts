@@ -51,7 +51,10 @@ export class EmulatorAdmin {
     return this.call("DELETE", `keys/${id}`);
   }
   /** Edits a key out of band (drift). */
-  editKey(id: number, patch: { name?: string | null; permissions?: Record<string, unknown> | null; createdAt?: number }): Promise<KeyRecord> {
+  editKey(
+    id: number,
+    patch: { name?: string | null; permissions?: Record<string, unknown> | null; createdAt?: number },
+  ): Promise<KeyRecord> {
     return this.call("PATCH", `keys/${id}`, patch);
   }
   /** Adds faults. */

@@ -4,7 +4,7 @@
  * Bodies and statuses follow vast-api.md §3 and §9.2.
  */
 import type { EmulatorOptions } from "./options";
-import { ROUTES, type RouteSpec, allows, isSubset, isValidPermissionFormat } from "./scopes";
+import { allows, isSubset, isValidPermissionFormat, ROUTES, type RouteSpec } from "./scopes";
 import type { KeyRecord, Store } from "./store";
 
 /** A parsed public request. */
@@ -97,15 +97,15 @@ export function handleApi(
   faults: { staleList?: boolean } = {},
 ): ApiResponse {
   if (!route.methodAllowed) {
-    return json(405, { success: false, error: "method_not_allowed", msg: `Method ${req.method} not allowed on ${route.spec.template}` }, {
-      allow: Object.keys(route.spec.methods).join(", "),
-    });
+    return json(
+      405,
+      { success: false, error: "method_not_allowed", msg: `Method ${req.method} not allowed on ${route.spec.template}` },
+      {
+        allow: Object.keys(route.spec.methods).join(", "),
+      },
+    );
   }
-  if (
-    options.requireBearerForList &&
-    route.routeKey === "GET /api/v0/auth/apikeys/" &&
-    req.bearer === undefined
-  ) {
+  if (options.requireBearerForList && route.routeKey === "GET /api/v0/auth/apikeys/" && req.bearer === undefined) {
     return json(400, { msg: "API Key not provided as bearer token." });
   }
   const presented = req.bearer ?? req.queryKey;

@@ -5,8 +5,7 @@
  */
 import { startEmulator } from "./server";
 
-const USAGE =
-  "usage: npm run emulator -- [--port N] [--state-file FILE] [--rate-limit-scale X] [--no-rate-limit] [--admin-token T]";
+const USAGE = "usage: npm run emulator -- [--port N] [--state-file FILE] [--rate-limit-scale X] [--no-rate-limit] [--admin-token T]";
 
 function parseArgs(argv: string[]) {
   const out: { port: number; stateFile?: string; scale: number; rateLimit: boolean; adminToken?: string } = {

@@ -9,7 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { type ApiRequest, type ApiResponse, handleApi, matchRoute } from "./api";
 import { type FaultAction, FaultPlan, type FaultSpec } from "./faults";
-import { type DeepPartialOptions, type EmulatorOptions, defaultOptions, mergeOptions } from "./options";
+import { type DeepPartialOptions, defaultOptions, type EmulatorOptions, mergeOptions } from "./options";
 import { RateLimiter } from "./rate-limit";
 import { ROUTES } from "./scopes";
 import { type AccountInfo, Store } from "./store";
@@ -152,7 +152,9 @@ export async function startEmulator(start: StartOptions = {}): Promise<EmulatorS
       const d = limiter.check(identity, route.routeKey, threshold, Date.now(), options.rateLimit.countRejected);
       if (!d.allowed) {
         const t = formatSeconds(d.thresholdSeconds);
-        const headers: Record<string, string> = options.rateLimit.retryAfter ? { "retry-after": String(Math.ceil(d.retryAfterSeconds)) } : {};
+        const headers: Record<string, string> = options.rateLimit.retryAfter
+          ? { "retry-after": String(Math.ceil(d.retryAfterSeconds)) }
+          : {};
         entry.outcome = 429;
         if (options.rateLimit.body === "text") {
           res.writeHead(429, { "content-type": "text/plain", ...headers });
@@ -232,7 +234,10 @@ export async function startEmulator(start: StartOptions = {}): Promise<EmulatorS
     }
     if (p === "requests" && method === "GET") {
       const since = Number(url.searchParams.get("since") ?? "0");
-      return reply(200, log.filter((e) => e.seq > since));
+      return reply(
+        200,
+        log.filter((e) => e.seq > since),
+      );
     }
     if (p === "requests" && method === "DELETE") {
       log.length = 0;

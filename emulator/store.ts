@@ -138,7 +138,10 @@ export class Store {
   }
 
   /** Edits a key out of band (admin: drift tests). */
-  editKey(id: number, patch: { name?: string | null; permissions?: Record<string, unknown> | null; createdAt?: number }): KeyRecord | undefined {
+  editKey(
+    id: number,
+    patch: { name?: string | null; permissions?: Record<string, unknown> | null; createdAt?: number },
+  ): KeyRecord | undefined {
     const key = this.keyById(id);
     if (!key) return undefined;
     this.mutate(() => {

@@ -10,9 +10,17 @@
  *   creating again, so the account ends with exactly one key and we hold its value;
  * - refusal to delete the key the provider itself authenticates with.
  */
-import type { CreateKeyRequest, CreatedKey, VastClient } from "./client/client";
+import type { CreatedKey, CreateKeyRequest, VastClient } from "./client/client";
 import type { RemoteKey } from "./client/wire";
-import { ErrorCodes, VastAuthError, VastBadResponseError, VastOutcomeUnknownError, VastReconcileError, VastRefusedError, isVastError } from "./errors";
+import {
+  ErrorCodes,
+  isVastError,
+  VastAuthError,
+  VastBadResponseError,
+  VastOutcomeUnknownError,
+  VastReconcileError,
+  VastRefusedError,
+} from "./errors";
 import type { Logger } from "./log";
 
 /** The client calls a session needs (a {@link VastClient}, or a small fake in unit tests). */

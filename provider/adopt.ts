@@ -70,7 +70,10 @@ async function verifyValue(baseUrl: string, key: string, keyId: number): Promise
     who = await probe.currentUser();
   } catch (err) {
     if (err instanceof VastAuthError) {
-      throw new VastAdoptError(ErrorCodes.adoptFailed, `adopt.key: Vast rejects this value (invalid or deleted key); check the value of key ${keyId}`);
+      throw new VastAdoptError(
+        ErrorCodes.adoptFailed,
+        `adopt.key: Vast rejects this value (invalid or deleted key); check the value of key ${keyId}`,
+      );
     }
     if (err instanceof VastForbiddenError) {
       throw new VastAdoptError(
@@ -81,7 +84,10 @@ async function verifyValue(baseUrl: string, key: string, keyId: number): Promise
     throw err;
   }
   if (who.keyId === undefined) {
-    throw new VastAdoptError(ErrorCodes.adoptFailed, `adopt.key: Vast did not report which key this value belongs to; omit adopt.key to adopt key ${keyId} without its value`);
+    throw new VastAdoptError(
+      ErrorCodes.adoptFailed,
+      `adopt.key: Vast did not report which key this value belongs to; omit adopt.key to adopt key ${keyId} without its value`,
+    );
   }
   if (who.keyId !== keyId) {
     throw new VastAdoptError(ErrorCodes.adoptFailed, `adopt.key: this value belongs to key ${who.keyId}, not to adopt.keyId ${keyId}`);

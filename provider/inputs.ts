@@ -15,7 +15,7 @@ export const MAX_KEY_PARAMS_LENGTH = 4096;
 
 // Control characters are refused in names: they cannot be typed in the console and usually
 // mean a value was pasted from a file with its newline.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const hasControlChars = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 /** Zod schema of the inputs the provider receives (after the resource class filled defaults). */
 export const apiKeyInputsSchema = z.object({
@@ -23,7 +23,7 @@ export const apiKeyInputsSchema = z.object({
     .string({ error: "required; a string of 1-255 characters" })
     .min(1, { error: "must be 1-255 characters (got an empty string)" })
     .max(255, { error: "must be 1-255 characters (Vast's limit)" })
-    .refine((s) => !CONTROL_CHARS.test(s), { error: "must not contain control characters such as newlines" }),
+    .refine((s) => !hasControlChars(s), { error: "must not contain control characters such as newlines" }),
   permissions: permissionDocSchema,
   keyParams: z
     .string({ error: "must be a string (Vast passes key params through verbatim)" })

@@ -36,7 +36,5 @@ export async function listApiKeys(options: ListApiKeysOptions = {}): Promise<Api
       return new VastClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey });
     })();
   const keys = await client.listKeys();
-  return keys
-    .map((k) => ({ id: k.id, name: k.name, permissions: k.rights, createdAt: k.createdAt }))
-    .sort((a, b) => a.id - b.id);
+  return keys.map((k) => ({ id: k.id, name: k.name, permissions: k.rights, createdAt: k.createdAt })).sort((a, b) => a.id - b.id);
 }

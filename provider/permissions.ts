@@ -36,7 +36,7 @@ const ENDPOINT_NAME = /^api(\.[A-Za-z0-9_-]+)+$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const operatorsSchema = z
-  .record(z.string(), z.unknown(), { error: "constraint must be an object of operators, e.g. {\"eq\": 1227}" })
+  .record(z.string(), z.unknown(), { error: 'constraint must be an object of operators, e.g. {"eq": 1227}' })
   .superRefine((ops, ctx) => {
     const names = Object.keys(ops);
     if (names.length === 0) {
@@ -74,11 +74,9 @@ export interface ConstraintOperators {
 }
 
 const constraintsSchema = z
-  .record(
-    z.string().regex(PARAM_NAME, { error: "constraint parameter names must be identifiers, e.g. id" }),
-    operatorsSchema,
-    { error: "constraints must be an object mapping parameter names to operators" },
-  )
+  .record(z.string().regex(PARAM_NAME, { error: "constraint parameter names must be identifiers, e.g. id" }), operatorsSchema, {
+    error: "constraints must be an object mapping parameter names to operators",
+  })
   .refine((c) => Object.keys(c).length > 0, { error: "constraints must name at least one parameter (omit it to allow all)" });
 
 const endpointSchema = z.strictObject(
@@ -86,12 +84,12 @@ const endpointSchema = z.strictObject(
     constraints: constraintsSchema.optional(),
     params: z.record(z.string(), z.unknown(), { error: "params must be an object" }).optional(),
   },
-  { error: "endpoint permission must be an object: {} or {\"constraints\": {...}}" },
+  { error: 'endpoint permission must be an object: {} or {"constraints": {...}}' },
 );
 
 const categorySchema = z.record(
   z.string().refine((k) => k === "*" || ENDPOINT_NAME.test(k), {
-    error: "endpoint permission names look like api.<area>.<action> (or \"*\")",
+    error: 'endpoint permission names look like api.<area>.<action> (or "*")',
   }),
   endpointSchema,
   { error: "category must be an object: {} for the whole category, or endpoint permissions" },
@@ -103,11 +101,9 @@ const categorySchema = z.record(
  */
 export const permissionDocSchema = z.strictObject(
   {
-    api: z.record(
-      z.string().regex(CATEGORY_NAME, { error: "category names are lower_snake_case, e.g. instance_read" }),
-      categorySchema,
-      { error: "api must be an object mapping categories to {} or endpoint permissions" },
-    ),
+    api: z.record(z.string().regex(CATEGORY_NAME, { error: "category names are lower_snake_case, e.g. instance_read" }), categorySchema, {
+      error: "api must be an object mapping categories to {} or endpoint permissions",
+    }),
   },
   { error: 'permissions must be an object like {"api": {"instance_read": {}}}' },
 );
@@ -160,12 +156,9 @@ export class PermissionBuilder {
   }
 
   /** Grants one endpoint permission of a category, optionally constrained by parameter values. */
-  endpoint(
-    category: PermissionCategory | (string & {}),
-    endpoint: string,
-    constraints?: Record<string, ConstraintOperators>,
-  ): this {
-    const body = (this.api[category] ??= {});
+  endpoint(category: PermissionCategory | (string & {}), endpoint: string, constraints?: Record<string, ConstraintOperators>): this {
+    const body = this.api[category] ?? {};
+    this.api[category] = body;
     body[endpoint] = constraints ? { constraints: structuredClone(constraints) } : {};
     return this;
   }

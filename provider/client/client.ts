@@ -10,6 +10,7 @@ import type { z } from "zod";
 import {
   type ApiErrorDetails,
   ErrorCodes,
+  redactSecrets,
   VastApiError,
   VastAuthError,
   VastBadRequestError,
@@ -21,18 +22,17 @@ import {
   VastRateLimitError,
   VastServerError,
   VastTimeoutError,
-  redactSecrets,
 } from "../errors";
 import { type Logger, registerSecret, silentLogger } from "../log";
 import { type Pacer, sharedPacer } from "./pacing";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, decideRetry, parseRetryAfterMs, parseThresholdMs } from "./retry";
+import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, parseThresholdMs, type RetryPolicy } from "./retry";
 import {
-  type RemoteKey,
   createKeyResponseSchema,
   currentUserResponseSchema,
   listKeysResponseSchema,
   parseErrorBody,
   parseRights,
+  type RemoteKey,
   toIsoTime,
 } from "./wire";
 
@@ -297,9 +297,19 @@ export class VastClient {
           );
         }
         if (timeout) {
-          throw new VastTimeoutError(ErrorCodes.timeout, details, `no answer within ${this.timeoutMs} ms; check VAST_URL and your network, or raise VAST_TIMEOUT_MS`, { cause: err });
+          throw new VastTimeoutError(
+            ErrorCodes.timeout,
+            details,
+            `no answer within ${this.timeoutMs} ms; check VAST_URL and your network, or raise VAST_TIMEOUT_MS`,
+            { cause: err },
+          );
         }
-        throw new VastConnectionError(ErrorCodes.connection, details, `cannot reach ${this.baseUrl} (${code}); check VAST_URL / vast:url and your network`, { cause: err });
+        throw new VastConnectionError(
+          ErrorCodes.connection,
+          details,
+          `cannot reach ${this.baseUrl} (${code}); check VAST_URL / vast:url and your network`,
+          { cause: err },
+        );
       }
       release();
       if (status >= 200 && status < 300) {
@@ -334,7 +344,11 @@ export class VastClient {
         ...(body.message ? { apiMessage: redactSecrets(body.message, [this.apiKey]) } : {}),
       };
       if (decision.action === "unknown-outcome") {
-        throw new VastOutcomeUnknownError(ErrorCodes.outcomeUnknown, details, "the server failed after receiving the request; the outcome is unknown");
+        throw new VastOutcomeUnknownError(
+          ErrorCodes.outcomeUnknown,
+          details,
+          "the server failed after receiving the request; the outcome is unknown",
+        );
       }
       throw errorForStatus(details);
     }
@@ -375,8 +389,10 @@ export function errorForStatus(d: ApiErrorDetails): VastApiError {
     );
   }
   if (s === 404) return new VastNotFoundError(ErrorCodes.notFound, d, "not found");
-  if (s === 400) return new VastBadRequestError(ErrorCodes.badRequest, d, "the request was rejected; check the permission document and key params");
-  if (s === 429) return new VastRateLimitError(ErrorCodes.rateLimited, d, "still rate limited after retries; reduce --parallel or try again later");
+  if (s === 400)
+    return new VastBadRequestError(ErrorCodes.badRequest, d, "the request was rejected; check the permission document and key params");
+  if (s === 429)
+    return new VastRateLimitError(ErrorCodes.rateLimited, d, "still rate limited after retries; reduce --parallel or try again later");
   if (s >= 500) return new VastServerError(ErrorCodes.server, d, "Vast failed to process the request; try again later");
   return new VastApiError(ErrorCodes.unexpectedStatus, d, "unexpected status");
 }
@@ -385,7 +401,6 @@ function classifyNetworkError(err: unknown): { code: string; timeout: boolean; m
   const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
   const name = typeof e?.name === "string" ? e.name : "";
   const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : name || "network error";
-  const timeout =
-    name === "TimeoutError" || name === "AbortError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+  const timeout = name === "TimeoutError" || name === "AbortError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
   return { code: timeout ? "timeout" : code, timeout, mayHaveBeenSent: !NOT_SENT.has(code) };
 }

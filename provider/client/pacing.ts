@@ -72,8 +72,7 @@ export type Release = () => void;
 /** Spaces calls per (identity, method, route) and learns intervals from 429 answers. */
 export class Pacer {
   private readonly gates = new Map<string, Gate>();
-  private readonly opts: Required<Omit<PacerOptions, "safetyMarginMs" | "onWait">> &
-    Pick<PacerOptions, "safetyMarginMs" | "onWait">;
+  private readonly opts: Required<Omit<PacerOptions, "safetyMarginMs" | "onWait">> & Pick<PacerOptions, "safetyMarginMs" | "onWait">;
   private readonly counters: PacerStats = { waits: 0, waitedMs: 0, learned: 0 };
 
   constructor(options: PacerOptions = {}) {

@@ -35,7 +35,10 @@ describe("key routes", () => {
     expect((await call(emu.url, "GET", `${KEYS}${body.id}/`, { key: apiKey })).json).toMatchObject({ id: body.id, name: "ci" });
     const del = await call(emu.url, "DELETE", `${KEYS}${body.id}/`, { key: apiKey, body: {} });
     expect(del).toMatchObject({ status: 200, json: "Successfully Deleted API Key" });
-    expect(await call(emu.url, "DELETE", `${KEYS}${body.id}/`, { key: apiKey })).toMatchObject({ status: 404, json: { msg: "API Key not found." } });
+    expect(await call(emu.url, "DELETE", `${KEYS}${body.id}/`, { key: apiKey })).toMatchObject({
+      status: 404,
+      json: { msg: "API Key not found." },
+    });
     expect(await call(emu.url, "GET", KEYS, { key: body.key })).toMatchObject({
       status: 401,
       json: { success: false, error: "auth_error", msg: "Invalid user key" },
@@ -199,9 +202,9 @@ describe("fault injection", () => {
   it("commits a create and then never answers", async () => {
     const a = await emu.newAccount();
     await emu.admin.addFaults({ route: "POST /api/v0/auth/apikeys/", action: { type: "drop-after-commit" } });
-    await expect(call(emu.url, "POST", KEYS, { key: a.apiKey, body: { name: "dropped", permissions: MISC }, timeoutMs: 300 })).rejects.toThrow(
-      /timeout/i,
-    );
+    await expect(
+      call(emu.url, "POST", KEYS, { key: a.apiKey, body: { name: "dropped", permissions: MISC }, timeoutMs: 300 }),
+    ).rejects.toThrow(/timeout/i);
     expect((await emu.admin.liveKeys(a.userId)).map((k) => k.name)).toContain("dropped");
     const log = await emu.admin.requests();
     expect(log.find((e) => e.fault === "drop-after-commit")).toMatchObject({ outcome: "dropped", createdKeyId: expect.any(Number) });
@@ -243,7 +246,10 @@ describe("admin surface and state file", () => {
   it("keeps the account across restarts when given a state file", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "emu-state-")), "state.json");
     const first = await startEmulatorProcess({ stateFile: file, noRateLimit: true });
-    const made = await call(first.url, "POST", KEYS, { key: first.seed.apiKey, body: { name: "kept", permissions: { api: { user_read: {} } } } });
+    const made = await call(first.url, "POST", KEYS, {
+      key: first.seed.apiKey,
+      body: { name: "kept", permissions: { api: { user_read: {} } } },
+    });
     const { id, key } = made.json as { id: number; key: string };
     await first.stop();
     const second = await startEmulatorProcess({ stateFile: file, noRateLimit: true });

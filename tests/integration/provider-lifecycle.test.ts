@@ -34,7 +34,12 @@ describe("VastApiKey lifecycle through the provider", () => {
     expect(outs.key).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(outs.createdAt as string)).toBeGreaterThan(Date.now() - 60_000);
     const live = await emu.admin.liveKeys(a.userId);
-    expect(live.find((k) => k.id === Number(created.id))).toMatchObject({ name: "ci-deploy", permissions: MISC, keyParams: "kp", key: outs.key });
+    expect(live.find((k) => k.id === Number(created.id))).toMatchObject({
+      name: "ci-deploy",
+      permissions: MISC,
+      keyParams: "kp",
+      key: outs.key,
+    });
 
     const read = await provider.read?.(created.id, outs);
     expect(read).toMatchObject({ id: created.id, props: { key: outs.key, name: "ci-deploy" }, inputs: inputs });
@@ -119,7 +124,10 @@ describe("VastApiKey lifecycle through the provider", () => {
       expect((created.outs as { key: string }).key).toMatch(/^[0-9a-f]{64}$/);
       const first = await provider.read?.(created.id, created.outs);
       const second = await provider.read?.(created.id, first?.props);
-      expect(await provider.diff?.(created.id, second?.props, { name: "variant", permissions: MISC })).toEqual({ changes: false, replaces: [] });
+      expect(await provider.diff?.(created.id, second?.props, { name: "variant", permissions: MISC })).toEqual({
+        changes: false,
+        replaces: [],
+      });
     } finally {
       await emu.admin.setOptions({ rightsAs: "string", createKeyField: "key", createPermissionsFalse: false });
     }
@@ -128,8 +136,13 @@ describe("VastApiKey lifecycle through the provider", () => {
   it("rejects bad inputs in check with the property path, before any API call", async () => {
     const a = await account();
     const before = (await emu.admin.requests()).length;
-    const result = await provider.check?.({}, { name: "x", permissions: { api: { misc: { "api.a.b": { constraints: { id: { in: [1] } } } } } } });
-    expect(result?.failures).toEqual([{ property: "permissions.api.misc.api.a.b.constraints.id", reason: 'unknown operator "in"; allowed: eq, lte, gte' }]);
+    const result = await provider.check?.(
+      {},
+      { name: "x", permissions: { api: { misc: { "api.a.b": { constraints: { id: { in: [1] } } } } } } },
+    );
+    expect(result?.failures).toEqual([
+      { property: "permissions.api.misc.api.a.b.constraints.id", reason: 'unknown operator "in"; allowed: eq, lte, gte' },
+    ]);
     await expect(provider.create({ name: "", permissions: MISC })).rejects.toMatchObject({ code: "VAST_INVALID_INPUT" });
     const after = await emu.admin.requests();
     expect(after.slice(before).filter((e) => e.identity !== "anonymous")).toHaveLength(0);

@@ -26,9 +26,11 @@ class FakeApi implements KeyApi {
   async createKey(req: CreateKeyRequest) {
     this.calls.create++;
     const mode = this.createScript.shift() ?? "ok";
-    if (mode !== "not-committed") this.keys.push({ id: this.nextId, name: req.name, rights: req.permissions, keyParams: null, createdAt: undefined });
+    if (mode !== "not-committed")
+      this.keys.push({ id: this.nextId, name: req.name, rights: req.permissions, keyParams: null, createdAt: undefined });
     const id = this.nextId++;
-    if (mode !== "ok") throw new VastOutcomeUnknownError(ErrorCodes.outcomeUnknown, { method: "POST", path: "/api/v0/auth/apikeys/" }, "lost");
+    if (mode !== "ok")
+      throw new VastOutcomeUnknownError(ErrorCodes.outcomeUnknown, { method: "POST", path: "/api/v0/auth/apikeys/" }, "lost");
     return { id, key: `value-${id}-0123456789`, serverPermissions: req.permissions, createdAt: undefined };
   }
   async deleteKey(id: number) {
@@ -88,7 +90,9 @@ describe("account session", () => {
   it("gives up after repeated unknown outcomes, leaving no orphan behind", async () => {
     const api = new FakeApi();
     api.createScript = ["lost", "lost", "lost"];
-    const err = await session(api).createKey({ name: "ci", permissions: {} }).catch((e: unknown) => e);
+    const err = await session(api)
+      .createKey({ name: "ci", permissions: {} })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "VAST_RECONCILE_FAILED" });
     expect(api.keys.filter((k) => k.name === "ci")).toEqual([]);
   });

@@ -88,7 +88,9 @@ describe("VastClient (undici MockAgent, no sockets)", () => {
     await expect(client.listKeys()).resolves.toEqual([]);
     expect(sleeps).toEqual([500]);
     sleeps.length = 0;
-    pool.intercept({ path: "/api/v0/auth/apikeys/", method: "POST" }).reply(429, { detail: "API requests too frequent endpoint threshold=2.0" });
+    pool
+      .intercept({ path: "/api/v0/auth/apikeys/", method: "POST" })
+      .reply(429, { detail: "API requests too frequent endpoint threshold=2.0" });
     pool.intercept({ path: "/api/v0/auth/apikeys/", method: "POST" }).reply(200, { id: 1, key: "k-0123456789" });
     await expect(client.createKey({ name: "n", permissions: {} })).resolves.toMatchObject({ id: 1 });
     expect(sleeps).toHaveLength(1);

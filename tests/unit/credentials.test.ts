@@ -48,7 +48,9 @@ describe("credentials", () => {
     const home = tempHome();
     const env = { VAST_API_KEY: "k", VAST_URL: "http://127.0.0.1:9999/" };
     expect(resolveCredentials({ env, homeDir: home }).baseUrl).toBe("http://127.0.0.1:9999");
-    expect(resolveCredentials({ stackConfig: { url: "https://api.example.com" }, env, homeDir: home }).baseUrl).toBe("https://api.example.com");
+    expect(resolveCredentials({ stackConfig: { url: "https://api.example.com" }, env, homeDir: home }).baseUrl).toBe(
+      "https://api.example.com",
+    );
     expect(resolveCredentials({ env: { VAST_API_KEY: "k" }, homeDir: home }).baseUrl).toBe(DEFAULT_VAST_URL);
   });
 
@@ -59,7 +61,9 @@ describe("credentials", () => {
     ["https://user:pw@console.vast.ai", /without path, query or credentials/],
     ["not a url", /is not a URL/],
   ])("refuses %s", (url, message) => {
-    expect(() => normalizeBaseUrl(url)).toThrow(expect.objectContaining({ code: "VAST_INVALID_URL", message: expect.stringMatching(message) }));
+    expect(() => normalizeBaseUrl(url)).toThrow(
+      expect.objectContaining({ code: "VAST_INVALID_URL", message: expect.stringMatching(message) }),
+    );
   });
 
   it.each(["http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:80", "https://console.vast.ai/"])("accepts %s", (url) => {

@@ -1,6 +1,6 @@
 import { errorForStatus } from "../../provider/client/client";
 import { parseErrorBody, parseRights, toIsoTime } from "../../provider/client/wire";
-import { VastAuthError, VastForbiddenError, VastNotFoundError, isVastError, redactSecrets } from "../../provider/errors";
+import { isVastError, redactSecrets, VastAuthError, VastForbiddenError, VastNotFoundError } from "../../provider/errors";
 import { STATE_SCHEMA_VERSION, upgradeState, withoutUndefined } from "../../provider/state";
 
 const base = { method: "DELETE", path: "/api/v0/auth/apikeys/5/" };
@@ -45,7 +45,10 @@ describe("error mapping", () => {
 
 describe("wire parsing", () => {
   it("parses error bodies leniently: JSON msg, detail, plain text, JSON string", () => {
-    expect(parseErrorBody('{"success":false,"error":"auth_error","msg":"Invalid user key"}')).toEqual({ error: "auth_error", message: "Invalid user key" });
+    expect(parseErrorBody('{"success":false,"error":"auth_error","msg":"Invalid user key"}')).toEqual({
+      error: "auth_error",
+      message: "Invalid user key",
+    });
     expect(parseErrorBody('{"detail":"API requests too frequent endpoint threshold=2.0","retry_after":3}')).toEqual({
       message: "API requests too frequent endpoint threshold=2.0",
       retryAfterSeconds: 3,

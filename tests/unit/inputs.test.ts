@@ -1,5 +1,5 @@
 import { VastInputError } from "../../provider/errors";
-import { UNKNOWN_VALUE, parseInputs, validateInputs } from "../../provider/inputs";
+import { parseInputs, UNKNOWN_VALUE, validateInputs } from "../../provider/inputs";
 
 const ok = { name: "ci", permissions: { api: { misc: {} } } };
 

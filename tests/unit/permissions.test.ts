@@ -1,17 +1,13 @@
 import { validateInputs } from "../../provider/inputs";
-import {
-  KNOWN_CATEGORIES,
-  canonicalJson,
-  permissionDocSchema,
-  permissions,
-  presets,
-  unknownCategories,
-} from "../../provider/permissions";
+import { canonicalJson, KNOWN_CATEGORIES, permissionDocSchema, permissions, presets, unknownCategories } from "../../provider/permissions";
 
 describe("permission documents", () => {
   it.each([
     ["whole categories", { api: { instance_read: {}, misc: {} } }],
-    ["docs example: constrained endpoint", { api: { instance_read: { "api.instance.request_logs": { constraints: { id: { eq: 1227 } } } } } }],
+    [
+      "docs example: constrained endpoint",
+      { api: { instance_read: { "api.instance.request_logs": { constraints: { id: { eq: 1227 } } } } } },
+    ],
     ["docs example: range", { api: { instance_read: { "api.instance.request_logs": { constraints: { id: { lte: 2, gte: 1 } } } } } }],
     ["wildcard child", { api: { team_read: { "*": {} } } }],
     ["params are opaque", { api: { misc: { "api.misc.search": { params: { gpu: "*" } } } } }],
@@ -25,13 +21,21 @@ describe("permission documents", () => {
     ["extra top-level key", { api: {}, read: true }, 'permissions: unknown field(s) "read"'],
     ["OAS placeholder format", { read: true, write: false }, 'permissions: unknown field(s) "read", "write"'],
     ["category not an object", { api: { misc: true } }, "permissions.api.misc: category must be an object"],
-    ["bad endpoint name", { api: { misc: { search: {} } } }, "permissions.api.misc.search: endpoint permission names look like api.<area>.<action>"],
+    [
+      "bad endpoint name",
+      { api: { misc: { search: {} } } },
+      "permissions.api.misc.search: endpoint permission names look like api.<area>.<action>",
+    ],
     [
       "unknown operator",
       { api: { misc: { "api.a.b": { constraints: { id: { neq: 1 } } } } } },
       'permissions.api.misc.api.a.b.constraints.id: unknown operator "neq"; allowed: eq, lte, gte',
     ],
-    ["lte not a number", { api: { misc: { "api.a.b": { constraints: { id: { lte: "5" } } } } } }, 'constraints.id.lte: operator "lte" needs a finite number'],
+    [
+      "lte not a number",
+      { api: { misc: { "api.a.b": { constraints: { id: { lte: "5" } } } } } },
+      'constraints.id.lte: operator "lte" needs a finite number',
+    ],
     ["empty range", { api: { misc: { "api.a.b": { constraints: { id: { gte: 5, lte: 1 } } } } } }, "constraints.id: empty range"],
     ["empty constraint", { api: { misc: { "api.a.b": { constraints: { id: {} } } } } }, "constraints.id: empty constraint"],
     ["unknown endpoint field", { api: { misc: { "api.a.b": { limit: 1 } } } }, 'permissions.api.misc.api.a.b: unknown field(s) "limit"'],
