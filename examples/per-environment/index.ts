@@ -9,7 +9,7 @@
  * Each key is named `<stack>-<role>` on Vast. Key values are stack outputs, secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type PermissionDoc, type PresetName, VastApiKey, presets } from "pulumi-vast-api-keys";
+import { type PermissionDoc, type PresetName, presets, VastApiKey } from "pulumi-vast-api-keys";
 
 interface KeySpec {
   /** One of the package's presets, e.g. readOnly. */

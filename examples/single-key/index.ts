@@ -1,7 +1,7 @@
 /**
  * The smallest useful program: one scoped key for a CI pipeline, its value exported as a secret.
  */
-import { VastApiKey, presets } from "pulumi-vast-api-keys";
+import { presets, VastApiKey } from "pulumi-vast-api-keys";
 
 const ci = new VastApiKey("ci-deploy", {
   permissions: presets.instanceManagementWithoutBilling(),

@@ -1,0 +1,196 @@
+/**
+ * Runs the real Pulumi CLI, offline and local: temp PULUMI_HOME, file:// backend in a temp dir,
+ * passphrase secrets, no update check, no plugin downloads. Examples are installed the way a
+ * user installs them: the package is packed with `npm pack` and installed from the tarball.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ROOT } from "./emulator";
+
+/** Where `scripts/install-pulumi.sh` caches the CLI by default. */
+const DEFAULT_BIN = path.join(os.homedir(), ".cache", "vast-pulumi", "pulumi-3.259.0", "bin");
+
+/**
+ * The directory holding `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`.
+ * @throws with instructions when the CLI is missing.
+ */
+export function pulumiBinDir(): string {
+  const candidates = [process.env.PULUMI_BIN_DIR, ...(process.env.PATH ?? "").split(path.delimiter), DEFAULT_BIN];
+  for (const dir of candidates) {
+    if (!dir) continue;
+    if (["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"].every((b) => fs.existsSync(path.join(dir, b)))) return dir;
+  }
+  throw new Error(
+    "The Pulumi CLI was not found (pulumi, pulumi-language-nodejs and pulumi-resource-pulumi-nodejs on PATH). " +
+      "Build it from Go modules with `bash scripts/install-pulumi.sh` (it prints its bin directory) and put that directory on PATH, or set PULUMI_BIN_DIR.",
+  );
+}
+
+let tarball: string | undefined;
+
+/** `npm pack`s this package once per test process and returns the tarball path. */
+export function packedPackage(): string {
+  if (tarball && fs.existsSync(tarball)) return tarball;
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), "vast-pack-"));
+  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: ROOT, encoding: "utf8" });
+  const name = out.trim().split("\n").pop() ?? "";
+  tarball = path.join(dest, name);
+  return tarball;
+}
+
+/**
+ * Copies `examples/<name>` to a temp dir and installs its dependencies, with this package coming
+ * from the packed tarball (exactly what a user's `npm install` would do).
+ */
+export function installExample(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
+  fs.cpSync(path.join(ROOT, "examples", name), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
+  const pkgFile = path.join(dir, "package.json");
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
+  pkg.dependencies["pulumi-vast-api-keys"] = `file:${packedPackage()}`;
+  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
+  return dir;
+}
+
+/** Result of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One engine event from `--json` output (only the fields the tests read). */
+export interface EngineEvent {
+  resourcePreEvent?: { metadata: { op: string; urn: string; keys?: string[] } };
+  resOutputsEvent?: { metadata: { op: string; urn: string } };
+  summaryEvent?: { resourceChanges: Record<string, number> };
+  diagnosticEvent?: { message: string; severity: string };
+}
+
+/** A Pulumi project directory with its own isolated home and state backend. */
+export class PulumiWorkspace {
+  /** Temp directory with PULUMI_HOME and the file:// backend. */
+  readonly scratch: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  /**
+   * @param dir Project directory (holds Pulumi.yaml).
+   * @param extraEnv Extra environment (e.g. VAST_PACING_SCALE); VAST_* from the test process is not inherited.
+   */
+  constructor(
+    readonly dir: string,
+    extraEnv: Record<string, string> = {},
+  ) {
+    this.scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ws-"));
+    fs.mkdirSync(path.join(this.scratch, "state"));
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VAST_") && !k.startsWith("PULUMI_")));
+    this.env = {
+      ...base,
+      PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH ?? ""}`,
+      PULUMI_HOME: path.join(this.scratch, "home"),
+      PULUMI_BACKEND_URL: `file://${path.join(this.scratch, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_SKIP_CONFIRMATIONS: "true",
+      ...extraEnv,
+    };
+  }
+
+  /** Runs `pulumi <args>` in the project; rejects on a non-zero exit unless `allowFailure`. */
+  run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        "pulumi",
+        [...args, "--non-interactive"],
+        { cwd: this.dir, env: this.env, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+          const result = { code, stdout, stderr };
+          if (code !== 0 && !opts.allowFailure) {
+            reject(new Error(`pulumi ${args.join(" ")} exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`));
+          } else resolve(result);
+        },
+      );
+    });
+  }
+
+  /** Selects (creating if needed) a stack and points it at a Vast API with a secret management key. */
+  async initStack(stack: string, vast: { url: string; apiKey: string }): Promise<void> {
+    await this.run(["stack", "select", stack, "--create"]);
+    await this.run(["config", "set", "vast:url", vast.url, "--stack", stack]);
+    await this.run(["config", "set", "--secret", "vast:apiKey", vast.apiKey, "--stack", stack]);
+  }
+
+  /** `pulumi up --yes --json`, returning engine events. */
+  async up(stack: string, extra: string[] = []): Promise<EngineEvent[]> {
+    return parseEvents((await this.run(["up", "--yes", "--json", "--stack", stack, ...extra])).stdout);
+  }
+
+  /** `pulumi preview --json`: the planned step ops and change summary. */
+  async preview(
+    stack: string,
+    extra: string[] = [],
+  ): Promise<{ steps: Array<{ op: string; urn: string }>; changeSummary: Record<string, number> }> {
+    const r = await this.run(["preview", "--json", "--stack", stack, ...extra]);
+    return JSON.parse(r.stdout);
+  }
+
+  /** `pulumi refresh --yes --json`, returning engine events. */
+  async refresh(stack: string, extra: string[] = []): Promise<EngineEvent[]> {
+    return parseEvents((await this.run(["refresh", "--yes", "--json", "--stack", stack, ...extra])).stdout);
+  }
+
+  /** `pulumi destroy --yes`. */
+  async destroy(stack: string): Promise<EngineEvent[]> {
+    return parseEvents((await this.run(["destroy", "--yes", "--json", "--stack", stack])).stdout);
+  }
+
+  /** `pulumi stack export` as text (what a state file holds). */
+  async exportState(stack: string): Promise<string> {
+    return (await this.run(["stack", "export", "--stack", stack])).stdout;
+  }
+
+  /** `pulumi stack output --json --show-secrets`. */
+  async outputs(stack: string, showSecrets = false): Promise<Record<string, unknown>> {
+    const args = ["stack", "output", "--json", "--stack", stack, ...(showSecrets ? ["--show-secrets"] : [])];
+    return JSON.parse((await this.run(args)).stdout);
+  }
+
+  /** Every file under the state backend, concatenated (to scan for plaintext secrets). */
+  rawState(): string {
+    const walk = (d: string): string[] =>
+      fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    return walk(path.join(this.scratch, "state"))
+      .map((f) => fs.readFileSync(f, "utf8"))
+      .join("\n");
+  }
+}
+
+/** Parses `--json` output: JSON event lines (`{"sequence":...}`); other output is ignored. */
+export function parseEvents(stdout: string): EngineEvent[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith('{"sequence"'))
+    .map((l) => JSON.parse(l) as EngineEvent);
+}
+
+/** Resource ops by resource name (last URN segment), from engine events. */
+export function opsByName(events: EngineEvent[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of events) {
+    const m = e.resOutputsEvent?.metadata;
+    if (!m || !m.urn.includes("vast:ApiKey")) continue;
+    const name = m.urn.split("::").pop() ?? m.urn;
+    out[name] = [...(out[name] ?? []), m.op];
+  }
+  return out;
+}
+
+/** The summary of an operation (`{create: 2, same: 1}`), from its summary event. */
+export function summaryOf(events: EngineEvent[]): Record<string, number> {
+  return events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {};
+}
