@@ -183,7 +183,7 @@ export function opsByName(events: EngineEvent[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const e of events) {
     const m = e.resOutputsEvent?.metadata;
-    if (!m || !m.urn.includes("vast:ApiKey")) continue;
+    if (!m?.urn.includes("vast:ApiKey")) continue;
     const name = m.urn.split("::").pop() ?? m.urn;
     out[name] = [...(out[name] ?? []), m.op];
   }
