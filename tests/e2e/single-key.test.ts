@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
 import { call } from "../helpers/http";
-import { PulumiWorkspace, installExample, opsByName, summaryOf } from "../helpers/pulumi";
+import { installExample, opsByName, PulumiWorkspace, summaryOf } from "../helpers/pulumi";
 
 const STACK = "dev";
 const NAME = "ci-deploy";

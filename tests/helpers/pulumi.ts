@@ -7,26 +7,8 @@ import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { localEngineEnv } from "../../scripts/pulumi-cli";
 import { ROOT } from "./emulator";
-
-/** Where `scripts/install-pulumi.sh` caches the CLI by default. */
-const DEFAULT_BIN = path.join(os.homedir(), ".cache", "vast-pulumi", "pulumi-3.259.0", "bin");
-
-/**
- * The directory holding `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`.
- * @throws with instructions when the CLI is missing.
- */
-export function pulumiBinDir(): string {
-  const candidates = [process.env.PULUMI_BIN_DIR, ...(process.env.PATH ?? "").split(path.delimiter), DEFAULT_BIN];
-  for (const dir of candidates) {
-    if (!dir) continue;
-    if (["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"].every((b) => fs.existsSync(path.join(dir, b)))) return dir;
-  }
-  throw new Error(
-    "The Pulumi CLI was not found (pulumi, pulumi-language-nodejs and pulumi-resource-pulumi-nodejs on PATH). " +
-      "Build it from Go modules with `bash scripts/install-pulumi.sh` (it prints its bin directory) and put that directory on PATH, or set PULUMI_BIN_DIR.",
-  );
-}
 
 let tarball: string | undefined;
 
@@ -85,19 +67,7 @@ export class PulumiWorkspace {
     extraEnv: Record<string, string> = {},
   ) {
     this.scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ws-"));
-    fs.mkdirSync(path.join(this.scratch, "state"));
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VAST_") && !k.startsWith("PULUMI_")));
-    this.env = {
-      ...base,
-      PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH ?? ""}`,
-      PULUMI_HOME: path.join(this.scratch, "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(this.scratch, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_SKIP_CONFIRMATIONS: "true",
-      ...extraEnv,
-    };
+    this.env = localEngineEnv(this.scratch, extraEnv);
   }
 
   /** Runs `pulumi <args>` in the project; rejects on a non-zero exit unless `allowFailure`. */

@@ -27,9 +27,14 @@ function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ c
 
 beforeAll(async () => {
   try {
-    vastai = execFileSync("bash", [path.join(ROOT, "scripts/ensure-vastai.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    vastai = execFileSync("bash", [path.join(ROOT, "scripts/ensure-vastai.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   } catch (err) {
-    throw new Error(`The vastai CLI could not be installed from PyPI, so the fidelity test cannot run: ${(err as { stderr?: string }).stderr ?? err}`);
+    throw new Error(
+      `The vastai CLI could not be installed from PyPI, so the fidelity test cannot run: ${(err as { stderr?: string }).stderr ?? err}`,
+    );
   }
   // Real thresholds scaled to a tenth; the CLI's own retries (0.15 s, 0.225 s) cover the rest.
   emu = await startEmulatorProcess({ rateLimitScale: 0.1 });
