@@ -142,7 +142,13 @@ export async function startEmulator(start: StartOptions = {}): Promise<EmulatorS
       return;
     }
     if (fault?.type === "status") {
-      send({ status: fault.status, json: { success: false, error: "injected_fault", msg: `injected ${fault.status}` } });
+      // An injected 429 looks exactly like Vast's own, threshold included.
+      const threshold = (options.thresholds[route.routeKey] ?? 1) * options.rateLimit.scale;
+      const json =
+        fault.status === 429
+          ? { detail: `API requests too frequent endpoint threshold=${formatSeconds(threshold)}` }
+          : { success: false, error: "injected_fault", msg: `injected ${fault.status}` };
+      send({ status: fault.status, json });
       return;
     }
     if (fault?.type === "delay") await new Promise((r) => setTimeout(r, fault.ms));

@@ -36,6 +36,10 @@ export interface AccountSessionOptions {
   logger: Logger;
   /** Create attempts when outcomes stay unknown. Default 3. */
   maxCreateAttempts?: number;
+  /** How long a lost create may still be committed after we gave up on it, in ms. Default 0. */
+  settleMs?: number;
+  /** Sleep, for tests. */
+  sleep?: (ms: number) => Promise<void>;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -53,6 +57,8 @@ export class AccountSession {
   private readonly logger: Logger;
   private readonly listCacheMs: number;
   private readonly maxCreateAttempts: number;
+  private readonly settleMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private snapshot: ListSnapshot | undefined;
   private highWaterMark: Promise<number> | undefined;
@@ -65,6 +71,8 @@ export class AccountSession {
     this.logger = options.logger;
     this.listCacheMs = options.listCacheMs;
     this.maxCreateAttempts = options.maxCreateAttempts ?? 3;
+    this.settleMs = options.settleMs ?? 0;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
   }
 
@@ -122,29 +130,56 @@ export class AccountSession {
     return second.find((k) => k.id === id);
   }
 
-  /** Creates a key; reconciles instead of blindly retrying when the outcome is unknown. */
+  /**
+   * Creates a key; reconciles instead of blindly retrying when the outcome is unknown: waits for
+   * the lost request to settle, deletes the keys it may have made (newer than anything listed
+   * before, same name, value never received), then creates again. After a success that needed
+   * reconciling, one more settle-and-sweep catches a lost request committed late.
+   */
   async createKey(req: CreateKeyRequest): Promise<CreatedKey> {
     const mark = await this.maxIdBeforeCreates();
+    let reconciled = false;
     for (let attempt = 1; attempt <= this.maxCreateAttempts; attempt++) {
+      let created: CreatedKey;
       try {
-        const created = await this.client.createKey(req);
-        this.receivedIds.add(created.id);
-        this.invalidate();
-        return created;
+        created = await this.client.createKey(req);
       } catch (err) {
         this.invalidate();
         if (err instanceof VastBadResponseError && err.keyId !== undefined) {
           await this.discardValueless(err.keyId, req.name, err);
         }
         if (!(err instanceof VastOutcomeUnknownError)) throw err;
-        this.logger.debug(`create of "${req.name}" had an unknown outcome (attempt ${attempt}); reconciling`);
+        reconciled = true;
+        this.logger.debug(`create of "${req.name}" had an unknown outcome (attempt ${attempt}); reconciling after ${this.settleMs} ms`);
+        await this.sleep(this.settleMs);
         await this.removeOrphans(req.name, mark, err);
+        continue;
       }
+      this.receivedIds.add(created.id);
+      this.invalidate();
+      if (reconciled) await this.sweepLate(req.name, mark);
+      return created;
     }
     throw new VastReconcileError(
       ErrorCodes.reconcileFailed,
       `creating key "${req.name}" failed ${this.maxCreateAttempts} times with an unknown outcome; every key that appeared was deleted, none is left behind. Try again later.`,
     );
+  }
+
+  /** Last look for a late-committed duplicate; the create already succeeded, so failures only warn. */
+  private async sweepLate(name: string, mark: number): Promise<void> {
+    try {
+      await this.sleep(this.settleMs);
+      const late = this.orphansIn(await this.listKeys({ startedAfter: this.now() }), name, mark);
+      for (const o of late) {
+        this.logger.debug(`deleting key ${o.id} ("${name}"): a lost create committed late`);
+        await this.deleteKey(o.id);
+      }
+    } catch (err) {
+      process.stderr.write(
+        `warning: could not verify that no duplicate of key "${name}" was left behind (${describe(err)}); check with \`vast-api-keys audit\`\n`,
+      );
+    }
   }
 
   /** Deletes a key, refusing the provider's own credential. */

@@ -45,11 +45,14 @@ export function currentSession(): AccountSession {
       baseUrl: creds.baseUrl,
       apiKey: creds.apiKey,
       timeoutMs: settings.timeoutMs,
-      retry: { maxAttempts: settings.maxAttempts },
+      // The 429 floor is a pacing constant, so it scales with VAST_PACING_SCALE too.
+      retry: { maxAttempts: settings.maxAttempts, rateLimitFloorMs: 1000 * settings.pacingScale },
       logger,
     });
     logger.debug(`using ${creds.baseUrl} with the key from ${creds.source}`);
-    session = new AccountSession({ client, listCacheMs: settings.listCacheMs, logger });
+    // After a create with an unknown outcome, the lost request may still be processed by Vast
+    // for about as long as we waited for it; give it twice that before looking for orphans.
+    session = new AccountSession({ client, listCacheMs: settings.listCacheMs, logger, settleMs: 2 * settings.timeoutMs });
     sessions.set(id, session);
   }
   return session;

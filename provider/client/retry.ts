@@ -23,15 +23,18 @@ export interface RetryPolicy {
   jitter: number;
   /** Statuses retried for idempotent methods. */
   retryStatuses: readonly number[];
+  /** Smallest first delay after a 429, in ms (vast-api.md §6.4 recommends 1 s). */
+  rateLimitFloorMs: number;
 }
 
-/** Defaults: up to 6 attempts, 0.5 s base, 30 s cap, 20 % jitter, 502/503/504. */
+/** Defaults: up to 6 attempts, 0.5 s base, 30 s cap, 20 % jitter, 502/503/504, 1 s 429 floor. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   jitter: 0.2,
   retryStatuses: [502, 503, 504],
+  rateLimitFloorMs: 1000,
 };
 
 /** What happened on one attempt. */
@@ -81,7 +84,7 @@ export function decideRetry(
   if (outcome.kind === "status") {
     if (outcome.status === 429) {
       if (exhausted) return { action: "fail" };
-      const hint = Math.max(outcome.retryAfterMs ?? 0, outcome.thresholdMs ?? 0, 1000);
+      const hint = Math.max(outcome.retryAfterMs ?? 0, outcome.thresholdMs ?? 0, policy.rateLimitFloorMs);
       const grow = hint * 2 ** (attempt - 1);
       return { action: "retry", delayMs: Math.min(policy.maxDelayMs, Math.round(grow * (1 + policy.jitter * random()))) };
     }
