@@ -5,5 +5,6 @@
 export { EmulatorAdmin } from "./admin";
 export type { FaultAction, FaultSpec } from "./faults";
 export { type DeepPartialOptions, defaultOptions, type EmulatorOptions, type RateLimitOptions } from "./options";
+export { type EmulatorProcess, type EmulatorProcessOptions, startEmulatorProcess } from "./process";
 export { ADMIN_HEADER, ADMIN_PREFIX, type EmulatorServer, type RequestLogEntry, type StartOptions, startEmulator } from "./server";
 export type { AccountInfo, KeyRecord, StoreData } from "./store";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
-import { PulumiWorkspace, installExample } from "../helpers/pulumi";
+import { installExample, PulumiWorkspace } from "../helpers/pulumi";
 
 const STACK = "dev";
 let emu: EmulatorProcess;
@@ -53,6 +53,8 @@ it("finds no key value and no management key in logs, errors, state or the reque
   expect(created.length).toBe(2);
   const secrets = [account.apiKey, ...created.map((k) => k.key)];
   const haystacks = { transcript: transcript.join("\n"), state, requestLog: JSON.stringify(await emu.admin.requests()) };
-  const hits = Object.entries(haystacks).flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map((s) => `${where}: …${s.slice(-4)}`));
+  const hits = Object.entries(haystacks).flatMap(([where, text]) =>
+    secrets.filter((s) => text.includes(s)).map((s) => `${where}: …${s.slice(-4)}`),
+  );
   expect(hits).toEqual([]);
 });

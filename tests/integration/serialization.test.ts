@@ -10,8 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { vastApiKeyProvider } from "pulumi-vast-api-keys";
+import { serializeProvider } from "../../scripts/serialize-provider";
 import { type EmulatorProcess, ROOT, startEmulatorProcess } from "../helpers/emulator";
-import { serializeProvider } from "../helpers/serialize";
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import { vastApiKeyProvider } from "../../provider/shim";
-import { serializeProvider } from "../helpers/serialize";
+import { serializeProvider } from "../../scripts/serialize-provider";
 
 describe("serialized provider (__provider)", () => {
   let text: string;

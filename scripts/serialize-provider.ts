@@ -1,4 +1,7 @@
-/** Serializes the provider exactly as `pulumi.dynamic.Resource` does (`() => provider`). */
+/**
+ * Serializes a provider exactly as `pulumi.dynamic.Resource` does (`() => provider`, with the
+ * provider held in a variable named `provider`), to measure and test `__provider`.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: measurements against the emulator with Vast's real thresholds (create and
+ * delete 2 s, list 1 s). Not part of the test pass/fail; prints each figure and its ratio to
+ * the floor or the target.
+ */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { request } from "undici";
+import { startEmulatorProcess } from "../emulator/process";
+import { VastClient } from "../provider/client/client";
+import { Pacer } from "../provider/client/pacing";
+import { vastApiKeyProvider } from "../provider/shim";
+import { serializeProvider } from "../scripts/serialize-provider";
+import { BASELINES, baselineCreate } from "./baselines";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const KEYS = 20;
+const CALLERS = 8;
+const CREATE_INTERVAL_S = 2;
+const FLOOR_S = (KEYS - 1) * CREATE_INTERVAL_S;
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+const line = (label: string, text: string) => console.log(`  ${label.padEnd(18)} ${text}`);
+
+/** Runs `work(i)` for i in [0, n) with `callers` concurrent workers; returns wall seconds. */
+async function pool(n: number, callers: number, work: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const emu = await startEmulatorProcess({ rateLimitScale: 1 });
+  try {
+    console.log(`create ${KEYS} keys with ${CALLERS} concurrent callers (floor = ${KEYS - 1} x ${CREATE_INTERVAL_S} s = ${FLOOR_S} s)`);
+    const mine = await emu.newAccount();
+    await vastApiKeyProvider.configure?.({
+      config: { get: (k: string) => ({ "vast:apiKey": mine.apiKey, "vast:url": emu.url })[k], require: (k: string) => k },
+    });
+    let since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
+    const created: Array<{ id: string; outs: Record<string, unknown> }> = [];
+    let failures = 0;
+    const oursWall = await pool(KEYS, CALLERS, async (i) => {
+      try {
+        const r = await vastApiKeyProvider.create({ name: `bench-${i}`, permissions: { api: { misc: {} } } });
+        created.push({ id: r.id, outs: r.outs });
+      } catch {
+        failures++;
+      }
+    });
+    let log = await emu.admin.requests(since);
+    const our429 = log.filter((e) => e.outcome === 429).length;
+    line(
+      "ours",
+      `${fmt(oursWall, 1)} s  ratio ${fmt(oursWall / FLOOR_S)}  429s ${our429}  failures ${failures}  (target <= 1.15, 0 failures)`,
+    );
+
+    for (const policy of BASELINES) {
+      const acct = await emu.newAccount();
+      since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
+      let failed = 0;
+      const wall = await pool(KEYS, CALLERS, async (i) => {
+        const r = await baselineCreate(emu.url, acct.apiKey, `base-${i}`, policy);
+        if (!r.ok) failed++;
+      });
+      log = await emu.admin.requests(since);
+      const n429 = log.filter((e) => e.outcome === 429).length;
+      line(policy.name, `${fmt(wall, 1)} s  ratio ${fmt(wall / FLOOR_S)}  429s ${n429}  failures ${failed}`);
+    }
+
+    console.log(`refresh (read) of ${created.length} keys, all at once as the engine does`);
+    since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
+    const readStart = performance.now();
+    await Promise.all(created.map((c) => vastApiKeyProvider.read?.(c.id, c.outs)));
+    const readWall = (performance.now() - readStart) / 1000;
+    const listCalls = (await emu.admin.requests(since)).filter((e) => e.route === "GET /api/v0/auth/apikeys/").length;
+    line("ours", `${listCalls} list call(s) for ${created.length} reads, ${fmt(readWall, 3)} s  (target: 1 call)`);
+
+    console.log("__provider size");
+    const bytes = Buffer.byteLength(await serializeProvider(vastApiKeyProvider));
+    line("per resource", `${bytes} bytes  ratio ${fmt(bytes / 2048)} of 2 KB  (target <= 1.00)`);
+
+    console.log("cold require (fresh node process, median of 5)");
+    for (const mod of ["pulumi-vast-api-keys", "pulumi-vast-api-keys/runtime"]) {
+      const script = `const s=process.hrtime.bigint();require(${JSON.stringify(mod)});console.log(Number(process.hrtime.bigint()-s)/1e6)`;
+      const times = Array.from({ length: 5 }, () =>
+        Number(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" })),
+      );
+      line(mod.replace("pulumi-vast-api-keys", "pkg"), `${fmt(median(times), 1)} ms`);
+    }
+
+    console.log("per-call overhead vs a bare undici request (GET users/current, 300 calls, pacing off)");
+    const acct = await emu.newAccount();
+    const client = new VastClient({ baseUrl: emu.url, apiKey: acct.apiKey, pacer: new Pacer({ scale: 0 }) });
+    const N = 300;
+    const bare = async () => {
+      const res = await request(`${emu.url}/api/v0/users/current/`, { headers: { authorization: `Bearer ${acct.apiKey}` } });
+      await res.body.json();
+    };
+    for (let i = 0; i < 30; i++) {
+      await bare();
+      await client.currentUser();
+    }
+    let t = performance.now();
+    for (let i = 0; i < N; i++) await bare();
+    const bareMs = (performance.now() - t) / N;
+    t = performance.now();
+    for (let i = 0; i < N; i++) await client.currentUser();
+    const clientMs = (performance.now() - t) / N;
+    line("bare undici", `${fmt(bareMs, 3)} ms/call`);
+    line(
+      "VastClient",
+      `${fmt(clientMs, 3)} ms/call  ratio ${fmt(clientMs / bareMs)}  overhead ${fmt((clientMs - bareMs) * 1000, 0)} us/call`,
+    );
+
+    await Promise.all(created.map((c) => vastApiKeyProvider.delete?.(c.id, c.outs)));
+  } finally {
+    await emu.stop();
+  }
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
