@@ -5,6 +5,15 @@
  */
 
 export {
+  API_KEY_TYPE,
+  type AuditedKey,
+  type AuditReport,
+  auditKeys,
+  formatReport,
+  type ManagedKeyRef,
+  managedKeysFromState,
+} from "./audit";
+export {
   type ClientStats,
   type CreatedKey,
   type CreateKeyRequest,

@@ -44,7 +44,9 @@ describe("single key on the real engine", () => {
     expect(summaryOf(await ws.up(STACK))).toMatchObject({ create: 2 });
     const key = await liveKey();
     expect((await ws.outputs(STACK, true)).key).toBe(key.key);
-    const state = JSON.parse(await ws.exportState(STACK)) as { deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> } };
+    const state = JSON.parse(await ws.exportState(STACK)) as {
+      deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+    };
     const stored = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/vast:ApiKey")?.outputs?.__provider;
     expect(typeof stored).toBe("string");
     expect(Buffer.byteLength(stored as string)).toBeLessThanOrEqual(2000);
