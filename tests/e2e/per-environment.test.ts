@@ -2,6 +2,9 @@
  * The per-environment example on the real Pulumi engine, against the emulator: three stacks
  * (dev, staging, prod) in one Vast account, installed from the packed package like a user would.
  */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { presets } from "pulumi-vast-api-keys";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
@@ -27,6 +30,21 @@ async function managedKeys() {
 async function everyKeyValueEver(): Promise<string[]> {
   const state = await emu.admin.state();
   return [account.apiKey, ...state.keys.filter((k) => k.userId === account.userId && k.id !== account.keyId).map((k) => k.key)];
+}
+
+/** Runs the `vast-api-keys` bin as installed in the example, on an exported state of `stack`. */
+async function auditStack(stack: string, extra: string[]): Promise<{ code: number; stdout: string }> {
+  const file = path.join(ws.scratch, `${stack}-export.json`);
+  fs.writeFileSync(file, await ws.exportState(stack));
+  const bin = path.join(ws.dir, "node_modules", ".bin", "vast-api-keys");
+  return new Promise((resolve) => {
+    execFile(
+      bin,
+      ["audit", "--state", file, ...extra],
+      { env: { ...process.env, VAST_URL: emu.url, VAST_API_KEY: account.apiKey } },
+      (err, stdout) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout }),
+    );
+  });
 }
 
 beforeAll(async () => {
@@ -67,6 +85,11 @@ describe("per-environment keys on the real engine", () => {
     const before = (await managedKeys()).find((k) => k.name === "prod-monitoring");
     if (!before) throw new Error("prod-monitoring missing");
     await emu.admin.deleteKey(before.id);
+    const audit = await auditStack("prod", ["--fail-on-drift", "--json"]);
+    expect(audit.code).toBe(2);
+    expect(JSON.parse(audit.stdout).missing).toEqual([
+      expect.objectContaining({ id: before.id, resource: "prod-monitoring", stack: "prod" }),
+    ]);
     expect(summaryOf(await ws.refresh("prod"))).toMatchObject({ delete: 1 });
     expect(opsByName(await ws.up("prod"))["prod-monitoring"]).toEqual(["create"]);
     const after = (await managedKeys()).find((k) => k.name === "prod-monitoring");
@@ -74,6 +97,9 @@ describe("per-environment keys on the real engine", () => {
     expect(after?.key).not.toBe(before.key);
     expect(after?.permissions).toEqual(DECLARED["prod-monitoring"]);
     await ws.run(["preview", "--expect-no-changes", "--stack", "prod"]);
+    const clean = await auditStack("prod", ["--fail-on-drift"]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/Managed keys \(2\)[\s\S]*prod\/prod-monitoring/);
   });
 
   it("permissions changed outside Pulumi show up in refresh, and up replaces the key", async () => {
