@@ -64,11 +64,12 @@ export function resetRuntimeForTests(): void {
   sessions.clear();
 }
 
-/** Validates inputs before any API call; unknown values (preview) are tolerated. */
+/**
+ * Validates inputs before any API call; unknown values (preview) are tolerated. Warnings about
+ * undocumented categories are raised program-side by `VastApiKey`, attached to the resource.
+ */
 export async function check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
-  const result = validateInputs(news);
-  for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-  return { inputs: news, failures: result.failures };
+  return { inputs: news, failures: validateInputs(news).failures };
 }
 
 /** Decides between no change, an in-place update, and a replacement. */
