@@ -9,6 +9,7 @@ import type { KeyRecord, Store } from "./store";
 
 /** A parsed public request. */
 export interface ApiRequest {
+  /** HTTP method. */
   method: string;
   /** Path without query string. */
   path: string;
@@ -24,14 +25,17 @@ export interface ApiRequest {
 
 /** A response to send. */
 export interface ApiResponse {
+  /** HTTP status. */
   status: number;
   /** JSON body (any JSON value, a bare string included). */
   json: unknown;
+  /** Extra response headers. */
   headers?: Record<string, string>;
 }
 
 /** The route a request addresses, after the trailing-slash rule. */
 export interface MatchedRoute {
+  /** The route table entry. */
   spec: RouteSpec;
   /** `"METHOD template"`, the key for rate limits and faults. */
   routeKey: string;

@@ -21,9 +21,11 @@ export const ADMIN_HEADER = "x-emulator-admin";
 
 /** One logged public request. Never contains a key, a header or a body. */
 export interface RequestLogEntry {
+  /** Sequence number, from 1. */
   seq: number;
   /** Epoch milliseconds. */
   at: number;
+  /** HTTP method. */
   method: string;
   /** Path without query string. */
   path: string;

@@ -9,11 +9,17 @@ import * as path from "node:path";
 
 /** One stored key. `permissions: null` means full access (no document). */
 export interface KeyRecord {
+  /** Key id, monotonic from 1 across all users. */
   id: number;
+  /** Owner. */
   userId: number;
+  /** Name as given at creation (`null` when none). */
   name: string | null;
+  /** The key value (64 hex characters). */
   key: string;
+  /** Stored permission document; `null` = full access. */
   permissions: Record<string, unknown> | null;
+  /** `key_params` exactly as sent. */
   keyParams: unknown;
   /** Float epoch seconds, as Vast reports `created_at`. */
   createdAt: number;
@@ -23,23 +29,33 @@ export interface KeyRecord {
 
 /** One account. */
 export interface UserRecord {
+  /** User id. */
   id: number;
+  /** Email shown by users/current. */
   email: string;
+  /** Balance shown by users/current. */
   balance: number;
 }
 
 /** Everything the emulator remembers. */
 export interface StoreData {
+  /** Id of the next key. */
   nextKeyId: number;
+  /** Id of the next user. */
   nextUserId: number;
+  /** All users. */
   users: UserRecord[];
+  /** All keys, soft-deleted ones included. */
   keys: KeyRecord[];
 }
 
 /** Credentials of a freshly created account. */
 export interface AccountInfo {
+  /** The new user's id. */
   userId: number;
+  /** Id of its full-access key. */
   keyId: number;
+  /** Value of its full-access key. */
   apiKey: string;
 }
 
