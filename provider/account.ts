@@ -64,7 +64,6 @@ export class AccountSession {
   private highWaterMark: Promise<number> | undefined;
   private selfKey: Promise<number | undefined> | undefined;
   private readonly receivedIds = new Set<number>();
-  private listCalls = 0;
 
   constructor(options: AccountSessionOptions) {
     this.client = options.client;
@@ -74,11 +73,6 @@ export class AccountSession {
     this.settleMs = options.settleMs ?? 0;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = options.now ?? Date.now;
-  }
-
-  /** Number of list calls this session made (for tests and benchmarks). */
-  get listCallCount(): number {
-    return this.listCalls;
   }
 
   /**
@@ -95,7 +89,6 @@ export class AccountSession {
     const startedAt = this.now();
     // Strictly increasing start times, so "started after" comparisons are never ambiguous.
     const snap: ListSnapshot = { startedAt: Math.max(startedAt, (s?.startedAt ?? 0) + 1e-3), promise: Promise.resolve([]) };
-    this.listCalls++;
     snap.promise = this.client.listKeys().then(
       (keys) => {
         snap.settledAt = this.now();
@@ -170,11 +163,7 @@ export class AccountSession {
   private async sweepLate(name: string, mark: number): Promise<void> {
     try {
       await this.sleep(this.settleMs);
-      const late = this.orphansIn(await this.listKeys({ startedAfter: this.now() }), name, mark);
-      for (const o of late) {
-        this.logger.debug(`deleting key ${o.id} ("${name}"): a lost create committed late`);
-        await this.deleteKey(o.id);
-      }
+      await this.deleteOrphans(name, mark, 1, "a lost create committed late");
     } catch (err) {
       process.stderr.write(
         `warning: could not verify that no duplicate of key "${name}" was left behind (${describe(err)}); check with \`vast-api-keys audit\`\n`,
@@ -232,12 +221,7 @@ export class AccountSession {
   private async removeOrphans(name: string, mark: number, cause: unknown): Promise<void> {
     try {
       // Two list answers: a single stale one must not hide a key that the lost create made.
-      let orphans = this.orphansIn(await this.listKeys({ startedAfter: this.now() }), name, mark);
-      if (orphans.length === 0) orphans = this.orphansIn(await this.listKeys({ startedAfter: this.now() }), name, mark);
-      for (const o of orphans) {
-        this.logger.debug(`deleting key ${o.id} ("${name}"): created by a lost request, its value was never received`);
-        await this.deleteKey(o.id);
-      }
+      await this.deleteOrphans(name, mark, 2, "created by a lost request, its value was never received");
     } catch (err) {
       throw new VastReconcileError(
         ErrorCodes.reconcileFailed,
@@ -248,8 +232,20 @@ export class AccountSession {
     }
   }
 
-  private orphansIn(keys: RemoteKey[], name: string, mark: number): RemoteKey[] {
-    return keys.filter((k) => k.id > mark && k.name === name && !this.receivedIds.has(k.id));
+  /**
+   * Deletes keys a lost create may have made: same name, id above `mark`, value never received.
+   * Lists afresh up to `lists` times until one answer shows any.
+   */
+  private async deleteOrphans(name: string, mark: number, lists: number, why: string): Promise<void> {
+    let orphans: RemoteKey[] = [];
+    for (let i = 0; i < lists && orphans.length === 0; i++) {
+      const keys = await this.listKeys({ startedAfter: this.now() });
+      orphans = keys.filter((k) => k.id > mark && k.name === name && !this.receivedIds.has(k.id));
+    }
+    for (const o of orphans) {
+      this.logger.debug(`deleting key ${o.id} ("${name}"): ${why}`);
+      await this.deleteKey(o.id);
+    }
   }
 
   private async discardValueless(id: number, name: string, cause: VastBadResponseError): Promise<never> {

@@ -8,7 +8,7 @@ import { VastClient } from "./client/client";
 import { ErrorCodes, VastAdoptError, VastAuthError, VastForbiddenError } from "./errors";
 import type { ApiKeyInputs } from "./inputs";
 import { canonicalJson } from "./permissions";
-import { type ApiKeyOutputs, STATE_SCHEMA_VERSION } from "./state";
+import { type ApiKeyOutputs, declaredFields, STATE_SCHEMA_VERSION, serverView } from "./state";
 
 /**
  * Verifies that key `adopt.keyId` exists, that `adopt.key` (when given) authenticates as that
@@ -33,7 +33,7 @@ export async function adoptKey(session: AccountSession, inputs: ApiKeyInputs): P
   if ((remote.name ?? "") !== inputs.name) {
     mismatches.push(`name: declared ${JSON.stringify(inputs.name)}, key ${keyId} is named ${JSON.stringify(remote.name ?? "")}`);
   }
-  const serverRights = remote.rights === null || remote.rights === undefined ? null : canonicalJson(remote.rights);
+  const serverRights = serverView(remote.rights);
   if (serverRights !== null && serverRights !== canonicalJson(inputs.permissions)) {
     mismatches.push(`permissions: declared ${canonicalJson(inputs.permissions)}, key ${keyId} has ${serverRights}`);
   }
@@ -48,17 +48,13 @@ export async function adoptKey(session: AccountSession, inputs: ApiKeyInputs): P
     );
   }
   return {
+    ...declaredFields(inputs),
     schemaVersion: STATE_SCHEMA_VERSION,
     keyId,
-    name: inputs.name,
-    permissions: inputs.permissions,
-    keyParams: inputs.keyParams,
     key: adopt.key,
     createdAt: remote.createdAt ?? new Date().toISOString(),
     serverRights,
     serverRightsBaseline: serverRights,
-    rotateAfterDays: inputs.rotateAfterDays,
-    rotationTrigger: inputs.rotationTrigger,
     adopted: true,
   };
 }

@@ -18,6 +18,11 @@ export const FIELD_EFFECTS = {
   adopt: "ignore",
 } as const satisfies Record<string, "replace" | "update" | "ignore">;
 
+/** Input fields whose change replaces the key (from {@link FIELD_EFFECTS}). */
+export const REPLACING_FIELDS = (Object.keys(FIELD_EFFECTS) as Array<keyof typeof FIELD_EFFECTS>).filter(
+  (f): f is "name" | "permissions" | "keyParams" | "rotationTrigger" => FIELD_EFFECTS[f] === "replace",
+);
+
 /** Result of {@link computeDiff}: the engine's `DiffResult` plus human reasons. */
 export interface KeyDiff {
   /** True when anything must change. */

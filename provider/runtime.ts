@@ -12,13 +12,13 @@ import { AccountSession } from "./account";
 import { adoptKey } from "./adopt";
 import { VastClient } from "./client/client";
 import { resolveCredentials } from "./credentials";
-import { computeDiff } from "./diff";
+import { computeDiff, REPLACING_FIELDS } from "./diff";
 import { VastInputError } from "./errors";
-import { type ApiKeyInputs, parseInputs, validateInputs } from "./inputs";
+import { parseInputs, validateInputs } from "./inputs";
 import { stderrLogger } from "./log";
 import { canonicalJson } from "./permissions";
 import { readSettings } from "./settings";
-import { type ApiKeyOutputs, STATE_SCHEMA_VERSION, upgradeState, withoutUndefined } from "./state";
+import { type ApiKeyOutputs, declaredFields, STATE_SCHEMA_VERSION, serverView, upgradeState, withoutUndefined } from "./state";
 
 type Props = Record<string, unknown>;
 
@@ -58,12 +58,6 @@ export function currentSession(): AccountSession {
   return session;
 }
 
-/** Forgets stack config and sessions (tests only). */
-export function resetRuntimeForTests(): void {
-  stackConfig = {};
-  sessions.clear();
-}
-
 /**
  * Validates inputs before any API call; unknown values (preview) are tolerated. Warnings about
  * undocumented categories are raised program-side by `VastApiKey`, attached to the resource.
@@ -92,9 +86,9 @@ export async function create(raw: Props): Promise<dynamic.CreateResult> {
     permissions: inputs.permissions,
     keyParams: inputs.keyParams,
   });
-  const serverRights = created.serverPermissions === undefined ? null : canonicalJson(created.serverPermissions);
+  const serverRights = serverView(created.serverPermissions);
   const outs: ApiKeyOutputs = {
-    ...echoInputs(inputs),
+    ...declaredFields(inputs),
     schemaVersion: STATE_SCHEMA_VERSION,
     keyId: created.id,
     key: created.key,
@@ -116,7 +110,7 @@ export async function read(id: string, props: Props = {}): Promise<dynamic.ReadR
   if (!remote) return {};
   const managed = props.keyId !== undefined || props.permissions !== undefined;
   const old = managed ? upgradeState(props) : undefined;
-  const serverRights = remote.rights === null || remote.rights === undefined ? null : canonicalJson(remote.rights);
+  const serverRights = serverView(remote.rights);
   const outs: ApiKeyOutputs = {
     schemaVersion: STATE_SCHEMA_VERSION,
     keyId,
@@ -150,9 +144,7 @@ export async function read(id: string, props: Props = {}): Promise<dynamic.ReadR
 export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
   const old = upgradeState(olds);
   const inputs = parseInputs(news);
-  const stale = (["name", "permissions", "keyParams", "rotationTrigger"] as const).filter(
-    (f) => canonicalJson(old[f] ?? null) !== canonicalJson(inputs[f] ?? null),
-  );
+  const stale = REPLACING_FIELDS.filter((f) => canonicalJson(old[f] ?? null) !== canonicalJson(inputs[f] ?? null));
   if (stale.length) {
     throw new VastInputError(stale.join(", "), "cannot change in place (Vast keys are immutable); the key must be replaced");
   }
@@ -166,16 +158,6 @@ export async function remove(id: string, _props: Props): Promise<void> {
 }
 
 export { remove as delete };
-
-function echoInputs(inputs: ApiKeyInputs) {
-  return {
-    name: inputs.name,
-    permissions: inputs.permissions,
-    keyParams: inputs.keyParams,
-    rotateAfterDays: inputs.rotateAfterDays,
-    rotationTrigger: inputs.rotationTrigger,
-  };
-}
 
 function parseKeyId(id: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new VastInputError("id", `must be a numeric Vast key id (got "${id}")`);

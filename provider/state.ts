@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { ErrorCodes, VastError } from "./errors";
+import type { ApiKeyInputs } from "./inputs";
+import { canonicalJson } from "./permissions";
 
 /** Version of the output shape written by this package version. */
 export const STATE_SCHEMA_VERSION = 1;
@@ -60,4 +62,20 @@ export function upgradeState(raw: Record<string, unknown>): ApiKeyOutputs {
 /** Removes `undefined` members: the engine's protobuf encoding rejects them ("Unexpected struct type"). */
 export function withoutUndefined<T extends Record<string, unknown>>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The declared fields every key echoes into its outputs (diff and delete only see outputs). */
+export function declaredFields(inputs: ApiKeyInputs) {
+  return {
+    name: inputs.name,
+    permissions: inputs.permissions,
+    keyParams: inputs.keyParams,
+    rotateAfterDays: inputs.rotateAfterDays,
+    rotationTrigger: inputs.rotationTrigger,
+  };
+}
+
+/** The server's view of a key's permissions in canonical form; `null` when it reported none. */
+export function serverView(rights: unknown): string | null {
+  return rights === null || rights === undefined ? null : canonicalJson(rights);
 }

@@ -2,13 +2,13 @@
  * The per-environment example on the real Pulumi engine, against the emulator: three stacks
  * (dev, staging, prod) in one Vast account, installed from the packed package like a user would.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { presets } from "pulumi-vast-api-keys";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
 import { call } from "../helpers/http";
+import { runProcess } from "../helpers/process";
 import { installExample, opsByName, PulumiWorkspace, summaryOf } from "../helpers/pulumi";
 
 const STACKS = ["dev", "staging", "prod"] as const;
@@ -33,17 +33,12 @@ async function everyKeyValueEver(): Promise<string[]> {
 }
 
 /** Runs the `vast-api-keys` bin as installed in the example, on an exported state of `stack`. */
-async function auditStack(stack: string, extra: string[]): Promise<{ code: number; stdout: string }> {
+async function auditStack(stack: string, extra: string[]) {
   const file = path.join(ws.scratch, `${stack}-export.json`);
   fs.writeFileSync(file, await ws.exportState(stack));
   const bin = path.join(ws.dir, "node_modules", ".bin", "vast-api-keys");
-  return new Promise((resolve) => {
-    execFile(
-      bin,
-      ["audit", "--state", file, ...extra],
-      { env: { ...process.env, VAST_URL: emu.url, VAST_API_KEY: account.apiKey } },
-      (err, stdout) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout }),
-    );
+  return runProcess(bin, ["audit", "--state", file, ...extra], {
+    env: { ...process.env, VAST_URL: emu.url, VAST_API_KEY: account.apiKey },
   });
 }
 

@@ -3,12 +3,13 @@
  * passphrase secrets, no update check, no plugin downloads. Examples are installed the way a
  * user installs them: the package is packed with `npm pack` and installed from the tarball.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { localEngineEnv } from "../../scripts/pulumi-cli";
 import { ROOT } from "./emulator";
+import { type ProcessResult, runProcess } from "./process";
 
 let tarball: string | undefined;
 
@@ -35,13 +36,6 @@ export function installExample(name: string): string {
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
   return dir;
-}
-
-/** Result of one CLI run. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 /** One engine event from `--json` output (only the fields the tests read). */
@@ -71,21 +65,12 @@ export class PulumiWorkspace {
   }
 
   /** Runs `pulumi <args>` in the project; rejects on a non-zero exit unless `allowFailure`. */
-  run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      execFile(
-        "pulumi",
-        [...args, "--non-interactive"],
-        { cwd: this.dir, env: this.env, maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-          const result = { code, stdout, stderr };
-          if (code !== 0 && !opts.allowFailure) {
-            reject(new Error(`pulumi ${args.join(" ")} exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`));
-          } else resolve(result);
-        },
-      );
-    });
+  async run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<ProcessResult> {
+    const r = await runProcess("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
+    if (r.code !== 0 && !opts.allowFailure) {
+      throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+    }
+    return r;
   }
 
   /** Selects (creating if needed) a stack and points it at a Vast API with a secret management key. */

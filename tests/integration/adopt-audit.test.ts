@@ -2,7 +2,6 @@
  * Adopting existing keys through the provider, and the `vast-api-keys audit` command, against
  * the emulator over real HTTP.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +9,7 @@ import { API_KEY_TYPE, vastApiKeyProvider as provider } from "pulumi-vast-api-ke
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, ROOT, startEmulatorProcess } from "../helpers/emulator";
 import { call } from "../helpers/http";
+import { runProcess } from "../helpers/process";
 import { checkAndCreate, useAccount } from "../helpers/provider";
 
 const PERMS = { api: { misc: {}, user_read: {} } };
@@ -102,16 +102,8 @@ describe("adopting an existing key", () => {
 });
 
 describe("vast-api-keys audit", () => {
-  function audit(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(ROOT, "dist/provider/cli/main.js"), ...args],
-        { env: { ...process.env, ...env } },
-        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const audit = (args: string[], env: Record<string, string>) =>
+    runProcess(process.execPath, [path.join(ROOT, "dist/provider/cli/main.js"), ...args], { env: { ...process.env, ...env } });
 
   it("reports managed, unmanaged, missing and old keys; --fail-on-drift exits 2; never prints key values", async () => {
     const account = await emu.newAccount();

@@ -3,12 +3,13 @@
  * the emulator through `VAST_URL`. The CLI exits 0 even on errors, so every assertion is on what
  * it prints. If PyPI cannot be reached, `scripts/ensure-vastai.sh` fails and so does this test.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, ROOT, startEmulatorProcess } from "../helpers/emulator";
+import { runProcess } from "../helpers/process";
 
 let emu: EmulatorProcess;
 let vastai: string;
@@ -16,13 +17,10 @@ let account: AccountInfo;
 let home: string;
 
 /** Runs `vastai <args>` with an isolated HOME; returns stdout + stderr and the exit code. */
-function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const env = { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: path.join(home, ".config"), VAST_URL: emu.url, ...extraEnv };
-    execFile(vastai, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const env = { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: path.join(home, ".config"), VAST_URL: emu.url };
+  const r = await runProcess(vastai, args, { env, timeoutMs: 60_000 });
+  return { code: r.code, out: `${r.stdout}${r.stderr}` };
 }
 
 beforeAll(async () => {
