@@ -1,7 +1,7 @@
 /**
  * The public Vast API of the emulator as a pure function: request in, response out, over the
  * {@link Store}. Rate limits, faults and sockets are the server's business (`server.ts`).
- * Bodies and statuses follow vast-api.md §3 and §9.2.
+ * Bodies and statuses follow docs/vast-api.md §3 and §9.2.
  */
 import type { EmulatorOptions } from "./options";
 import { allows, isSubset, isValidPermissionFormat, ROUTES, type RouteSpec } from "./scopes";
@@ -70,7 +70,7 @@ const json = (status: number, body: unknown, headers?: Record<string, string>): 
   ...(headers ? { headers } : {}),
 });
 
-/** The auth-error body Vast sends for an invalid or deleted key (vast-api.md §2.3). */
+/** The auth-error body Vast sends for an invalid or deleted key (docs/vast-api.md §2.3). */
 export const AUTH_ERROR_BODY = { success: false, error: "auth_error", msg: "Invalid user key" };
 
 /** A list item as Vast shows it: no key value (unless the leak variant is on). */

@@ -1,5 +1,5 @@
 /**
- * A faithful emulator of the Vast.ai API-key endpoints (spec: vast-api.md §9.2), for tests,
+ * A faithful emulator of the Vast.ai API-key endpoints (spec: docs/vast-api.md §9.2), for tests,
  * demos and trying the package without a Vast account.
  */
 export { EmulatorAdmin } from "./admin";

@@ -1,9 +1,9 @@
 /**
- * Emulator options: the documented default behaviour (vast-api.md §9.2) and, where the
+ * Emulator options: the documented default behaviour (docs/vast-api.md §9.2) and, where the
  * evidence conflicts, switches for each variant so clients can be tested against all of them.
  */
 
-/** Rate-limit behaviour (vast-api.md §6). */
+/** Rate-limit behaviour (docs/vast-api.md §6). */
 export interface RateLimitOptions {
   /** Enforce minimum intervals at all. Default true. */
   enabled: boolean;
@@ -23,7 +23,7 @@ export interface EmulatorOptions {
   badKeyStatus: 401 | 404;
   /** How the list returns `rights`: JSON-encoded string (default, per OAS) or an object. */
   rightsAs: "string" | "object";
-  /** Emulate the historic leak of key values in the list (vast-api.md §3.2). Default false. */
+  /** Emulate the historic leak of key values in the list (docs/vast-api.md §3.2). Default false. */
   leakKeyInList: boolean;
   /** List without a Bearer header answers 400 "API Key not provided as bearer token." (OAS). Default false. */
   requireBearerForList: boolean;
@@ -33,11 +33,11 @@ export interface EmulatorOptions {
   createKeyField: "key" | "api_key" | "new_api_key";
   /** Answer `"permissions": false` in the create response (OAS variant). Default false. */
   createPermissionsFalse: boolean;
-  /** Accept GET paths without the trailing slash (vast-api.md §1). Default true; never for other methods. */
+  /** Accept GET paths without the trailing slash (docs/vast-api.md §1). Default true; never for other methods. */
   acceptMissingSlashOnGet: boolean;
   /** Rate limiting. */
   rateLimit: RateLimitOptions;
-  /** Thresholds in seconds per "METHOD template" (vast-api.md §6.2). */
+  /** Thresholds in seconds per "METHOD template" (docs/vast-api.md §6.2). */
   thresholds: Record<string, number>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Minimum-interval rate limiting per (identity, method, route), as Vast documents it
- * (vast-api.md §6.1): a call closer than `threshold` seconds to the previous one is answered 429.
+ * (docs/vast-api.md §6.1): a call closer than `threshold` seconds to the previous one is answered 429.
  */
 
 /** Outcome of a rate-limit check. */

@@ -1,5 +1,5 @@
 /**
- * Scope rules of the emulator (vast-api.md §1 SCOPES, §5.7):
+ * Scope rules of the emulator (docs/vast-api.md §1 SCOPES, §5.7):
  *
  * - no document, `{}`, or a document without `api` = full access;
  * - `{"api": {...}}` grants exactly the listed categories; a category body `{}` grants the whole

@@ -59,7 +59,7 @@ export interface AccountInfo {
   apiKey: string;
 }
 
-/** 64 random lowercase hex characters (the anecdotal real format, vast-api.md §7). */
+/** 64 random lowercase hex characters (the anecdotal real format, docs/vast-api.md §7). */
 export function newKeyValue(): string {
   return randomBytes(32).toString("hex");
 }

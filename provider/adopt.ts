@@ -1,6 +1,6 @@
 /**
  * Adoption: taking an existing Vast key under management instead of creating one. Pulumi
- * cannot `import` dynamic resources (pulumi-dynamic.md §4), so `VastApiKey` takes
+ * cannot `import` dynamic resources (docs/design.md, "Import and adoption"), so `VastApiKey` takes
  * `adopt: { keyId, key? }` and `create` verifies the key rather than making a new one.
  */
 import type { AccountSession } from "./account";

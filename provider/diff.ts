@@ -1,6 +1,6 @@
 /**
  * The diff of a `VastApiKey`, as a pure function over (old outputs, new inputs, now).
- * Vast keys are immutable (vast-api.md §3.7), so every field that reaches the server replaces
+ * Vast keys are immutable (docs/vast-api.md §3.7), so every field that reaches the server replaces
  * the key; the decisions come from one table, not from hand-written branches.
  */
 import { containsUnknown } from "./inputs";

@@ -2,13 +2,13 @@
  * Vast permission documents: the zod schema (the single source of the `PermissionDoc` type),
  * canonical form for comparisons, a typed builder and named presets.
  *
- * Grammar (vast-api.md §5.1): `{"api": {<category>: {} | {<endpoint>: {} | {"constraints": {<param>: {<op>: value}}, "params": {...}}}}}`.
+ * Grammar (docs/vast-api.md §5.1): `{"api": {<category>: {} | {<endpoint>: {} | {"constraints": {<param>: {<op>: value}}, "params": {...}}}}}`.
  * `{}` grants the whole category or endpoint; a non-empty object grants only the listed children.
  * Only `eq`, `lte`, `gte` are documented constraint operators, so only those are accepted.
  */
 import { z } from "zod";
 
-/** The 11 documented categories plus the two the server also knows (vast-api.md §5.2). */
+/** The 11 documented categories plus the two the server also knows (docs/vast-api.md §5.2). */
 export const KNOWN_CATEGORIES = [
   "instance_read",
   "instance_write",
@@ -28,7 +28,7 @@ export const KNOWN_CATEGORIES = [
 /** A documented permission category. Unknown category names are accepted with a warning. */
 export type PermissionCategory = (typeof KNOWN_CATEGORIES)[number];
 
-/** Documented constraint operators (vast-api.md §5.4). */
+/** Documented constraint operators (docs/vast-api.md §5.4). */
 export const CONSTRAINT_OPERATORS = ["eq", "lte", "gte"] as const;
 
 const CATEGORY_NAME = /^[a-z][a-z0-9_]*$/;

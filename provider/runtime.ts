@@ -5,7 +5,7 @@
  * operation, including `refresh` and `destroy` of resources created by older versions.
  *
  * Module-level state (sessions, caches, the pacer) is shared by all resources of one provider
- * process, which is what pacing and single-flight listing need (pulumi-dynamic.md §5).
+ * process, which is what pacing and single-flight listing need (docs/design.md, "Process model").
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AccountSession } from "./account";

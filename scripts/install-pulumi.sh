@@ -3,7 +3,7 @@
 # without get.pulumi.com: use `pulumi` from PATH when it is there, otherwise build it from the Go
 # module proxy into a cache OUTSIDE the repository. Idempotent; prints the bin directory last.
 #
-# Recipe and fallbacks: ../shared/pulumi-cli-from-go.md. Build cost (measured, see README):
+# Recipe, fallbacks and measured costs: docs/design.md, "Building the Pulumi CLI". Build cost (measured, see README):
 # a cold build takes tens of minutes on 2 cores and several GB of Go caches.
 set -euo pipefail
 

@@ -365,7 +365,7 @@ export class VastClient {
   }
 }
 
-/** True when a 401/404 body says the credential itself is bad (vast-api.md §2.3). */
+/** True when a 401/404 body says the credential itself is bad (docs/vast-api.md §2.3). */
 export function isAuthErrorBody(apiError: string | undefined, apiMessage: string | undefined): boolean {
   return apiError === "auth_error" || /invalid user key/i.test(apiMessage ?? "") || /session expired/i.test(apiMessage ?? "");
 }

@@ -1,8 +1,8 @@
 /**
  * Client-side pacing: Vast enforces a minimum interval between calls to the same endpoint by
- * the same identity (vast-api.md §6.1) and answers bursts with 429. We space calls ourselves so
+ * the same identity (docs/vast-api.md §6.1) and answers bursts with 429. We space calls ourselves so
  * that concurrent resources in one provider process (the engine runs up to 4 × CPUs of them at
- * once, all in one Node process: pulumi-dynamic.md §5) queue up instead of stampeding.
+ * once, all in one Node process: docs/design.md, "Process model") queue up instead of stampeding.
  *
  * One {@link Pacer} is shared process-wide (see {@link sharedPacer}); gates are keyed by
  * identity + method + route template, so two credentials never slow each other down.
@@ -11,17 +11,17 @@ import { readSettings } from "../settings";
 
 /** Minimum intervals per route, in milliseconds. Each row cites its source. */
 export const DEFAULT_INTERVALS_MS: Readonly<Record<string, number>> = {
-  // vast-api.md §6.2: OAS create_api_key x-rate-limit threshold 2.0
+  // docs/vast-api.md §6.2: OAS create_api_key x-rate-limit threshold 2.0
   "POST /api/v0/auth/apikeys/": 2000,
-  // vast-api.md §6.2: OAS show_api_keys threshold 1.0
+  // docs/vast-api.md §6.2: OAS show_api_keys threshold 1.0
   "GET /api/v0/auth/apikeys/": 1000,
-  // vast-api.md §6.2: OAS-old show_api_key threshold 1.0
+  // docs/vast-api.md §6.2: OAS-old show_api_key threshold 1.0
   "GET /api/v0/auth/apikeys/{id}/": 1000,
-  // vast-api.md §6.2: OAS delete_api_key threshold 2.0
+  // docs/vast-api.md §6.2: OAS delete_api_key threshold 2.0
   "DELETE /api/v0/auth/apikeys/{id}/": 2000,
-  // vast-api.md §6.2: OAS-old reset_api_key threshold 3
+  // docs/vast-api.md §6.2: OAS-old reset_api_key threshold 3
   "PUT /api/v0/commands/reset_apikey/": 3000,
-  // vast-api.md §6.2 gives no threshold for users/current; 1 s is our conservative guess
+  // docs/vast-api.md §6.2 gives no threshold for users/current; 1 s is our conservative guess
   "GET /api/v0/users/current/": 1000,
 };
 

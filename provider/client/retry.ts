@@ -3,7 +3,7 @@
  *
  * - 429 is always retried: the server rejected the request, so repeating it is safe. The delay
  *   is the server's hint (`Retry-After` header, `retry_after` body field, or the
- *   `threshold=<seconds>` in the body: vast-api.md §6.3), growing exponentially on repeats.
+ *   `threshold=<seconds>` in the body: docs/vast-api.md §6.3), growing exponentially on repeats.
  * - 502/503/504 and connection failures are retried for idempotent methods (GET, DELETE, PUT)
  *   with capped, jittered exponential backoff.
  * - A POST (create) is never retried blindly after it may have reached the server: that could
@@ -23,7 +23,7 @@ export interface RetryPolicy {
   jitter: number;
   /** Statuses retried for idempotent methods. */
   retryStatuses: readonly number[];
-  /** Smallest first delay after a 429, in ms (vast-api.md §6.4 recommends 1 s). */
+  /** Smallest first delay after a 429, in ms (docs/vast-api.md §6.4 recommends 1 s). */
   rateLimitFloorMs: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Zod schemas of Vast API responses. Strict on the fields we depend on (ids, key values),
- * lenient on everything else, because the API's real field set is uncertain (vast-api.md §10):
+ * lenient on everything else, because the API's real field set is uncertain (docs/vast-api.md §10):
  * `rights` may be a JSON string or an object, `created_at` a float epoch or absent, and the list
  * may once have leaked `key` values (which we drop here and never store).
  */
@@ -41,7 +41,7 @@ const listItemSchema = z
   })
   .loose();
 
-/** `GET /api/v0/auth/apikeys/` → `{"apikeys": [...]}` (no underscore; vast-api.md §3.2). */
+/** `GET /api/v0/auth/apikeys/` → `{"apikeys": [...]}` (no underscore; docs/vast-api.md §3.2). */
 export const listKeysResponseSchema = z
   .union([z.object({ apikeys: z.array(listItemSchema) }).loose(), z.array(listItemSchema)])
   .transform((body) => (Array.isArray(body) ? body : body.apikeys).map(toRemoteKey));
