@@ -1,5 +1,5 @@
 /**
- * Retry policies of other tools, re-implemented for comparison (docs/vast-api.md §4.4 and the issue):
+ * Retry policies of other tools, re-implemented for comparison (docs/vast-api.md §4.4):
  * - "CLI-style": the official vastai CLI/SDK: at most 3 attempts, sleeps 0.15 s then 0.225 s,
  *   retries 429/502/503/504, ignores thresholds, no pacing.
  * - "Terraform-style": the existing Terraform provider: up to 5 retries within about 2 s

@@ -27,7 +27,8 @@ export const DEFAULT_INTERVALS_MS: Readonly<Record<string, number>> = {
 
 /**
  * Routes whose requests must not overlap. A create whose response is lost is reconciled by
- * listing keys (see lifecycle); that is only sound when no other create of ours is in flight.
+ * listing keys (`AccountSession` in provider/account.ts; docs/design.md, "Account session"); that
+ * is only sound when no other create of ours is in flight.
  */
 export const SERIAL_ROUTES: ReadonlySet<string> = new Set(["POST /api/v0/auth/apikeys/"]);
 
