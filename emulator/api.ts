@@ -75,7 +75,7 @@ export const AUTH_ERROR_BODY = { success: false, error: "auth_error", msg: "Inva
 
 /** A list item as Vast shows it: no key value (unless the leak variant is on). */
 export function listItem(k: KeyRecord, options: EmulatorOptions): Record<string, unknown> {
-  const rights = k.permissions === null ? null : options.rightsAs === "string" ? JSON.stringify(k.permissions) : k.permissions;
+  const rights = k.permissions === null ? null : rightsForm(k.permissions, options.rightsAs);
   return {
     id: k.id,
     user_id: k.userId,
@@ -87,6 +87,14 @@ export function listItem(k: KeyRecord, options: EmulatorOptions): Record<string,
     team_name: null,
     ...(options.leakKeyInList ? { key: k.key } : {}),
   };
+}
+
+function rightsForm(doc: Record<string, unknown>, form: EmulatorOptions["rightsAs"]): unknown {
+  if (form === "object") return doc;
+  if (form === "string") return JSON.stringify(doc);
+  const categories = (doc.api ?? {}) as Record<string, unknown>;
+  const reversed = Object.fromEntries(Object.entries(categories).reverse());
+  return JSON.stringify(reversed, null, 1);
 }
 
 /**

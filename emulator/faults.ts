@@ -13,6 +13,8 @@ export type FaultAction =
   | { type: "reset-after-commit" }
   /** Process the request (commit), then never answer; the client must time out. */
   | { type: "drop-after-commit" }
+  /** Process the request (commit), then answer 200 with a body that names no id (`{"success": true}`). */
+  | { type: "garbled-after-commit" }
   /** Wait, then process and answer normally (slow responses). */
   | { type: "delay"; ms: number }
   /** Answer a list from the keys as they were before the latest change (stale read). */

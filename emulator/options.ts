@@ -21,8 +21,13 @@ export interface RateLimitOptions {
 export interface EmulatorOptions {
   /** Status for an unknown, missing or deleted key: 401 (default) or 404, both with the auth_error body. */
   badKeyStatus: 401 | 404;
-  /** How the list returns `rights`: JSON-encoded string (default, per OAS) or an object. */
-  rightsAs: "string" | "object";
+  /**
+   * How the list returns `rights`: a JSON-encoded string (default, per OAS), an object, or
+   * `categories-string`: a JSON string of the categories only (no `api` wrapper), keys in another
+   * order and spaced. The last differs from the create response in form, not in meaning, which is
+   * what a client comparing the two must tolerate (docs/vast-api.md §5.8).
+   */
+  rightsAs: "string" | "object" | "categories-string";
   /** Emulate the historic leak of key values in the list (docs/vast-api.md §3.2). Default false. */
   leakKeyInList: boolean;
   /** List without a Bearer header answers 400 "API Key not provided as bearer token." (OAS). Default false. */

@@ -196,6 +196,10 @@ export async function startEmulator(start: StartOptions = {}): Promise<EmulatorS
       resetSocket(req.socket);
       return;
     }
+    if (fault?.type === "garbled-after-commit") {
+      send({ status: 200, json: { success: true } });
+      return;
+    }
     if (fault?.type === "drop-after-commit") {
       entry.outcome = "dropped";
       return; // never answer; the socket is destroyed on stop or when the client gives up

@@ -31,6 +31,8 @@ export interface ResolvedCredentials {
   baseUrl: string;
   /** Which source supplied the key (for messages; never the key). */
   source: CredentialSource;
+  /** The same in words, with the file path for file sources, e.g. `file /home/me/.config/vastai/vast_api_key`. */
+  sourceDetail: string;
 }
 
 /** Inputs to {@link resolveCredentials}; every field defaults to the real process environment. */
@@ -76,13 +78,13 @@ export function resolveCredentials(sources: CredentialSources = {}): ResolvedCre
   const baseUrl = normalizeBaseUrl(clean(sources.stackConfig?.url) ?? clean(env.VAST_URL) ?? DEFAULT_VAST_URL);
 
   const fromConfig = clean(sources.stackConfig?.apiKey);
-  if (fromConfig) return { apiKey: fromConfig, baseUrl, source: "stack config vast:apiKey" };
+  if (fromConfig) return { apiKey: fromConfig, baseUrl, source: "stack config vast:apiKey", sourceDetail: "stack config vast:apiKey" };
   const fromEnv = clean(env.VAST_API_KEY);
-  if (fromEnv) return { apiKey: fromEnv, baseUrl, source: "env VAST_API_KEY" };
+  if (fromEnv) return { apiKey: fromEnv, baseUrl, source: "env VAST_API_KEY", sourceDetail: "environment variable VAST_API_KEY" };
   const fromXdg = readKeyFile(files.xdg);
-  if (fromXdg) return { apiKey: fromXdg, baseUrl, source: "xdg file" };
+  if (fromXdg) return { apiKey: fromXdg, baseUrl, source: "xdg file", sourceDetail: `file ${files.xdg}` };
   const fromLegacy = readKeyFile(files.legacy);
-  if (fromLegacy) return { apiKey: fromLegacy, baseUrl, source: "legacy file" };
+  if (fromLegacy) return { apiKey: fromLegacy, baseUrl, source: "legacy file", sourceDetail: `legacy file ${files.legacy}` };
 
   throw new VastConfigError(
     ErrorCodes.missingCredentials,
@@ -107,22 +109,36 @@ export function normalizeBaseUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new VastConfigError(ErrorCodes.invalidUrl, `vast:url / VAST_URL "${raw}" is not a URL; expected e.g. https://console.vast.ai`);
+    // The value is never echoed: a key pasted into the wrong setting must not end up in a log.
+    throw new VastConfigError(
+      ErrorCodes.invalidUrl,
+      "vast:url / VAST_URL is not a URL; expected scheme+host[:port], e.g. https://console.vast.ai",
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new VastConfigError(ErrorCodes.invalidUrl, `vast:url / VAST_URL must use https (got ${url.protocol})`);
+    throw new VastConfigError(ErrorCodes.invalidUrl, "vast:url / VAST_URL must use https (or http for a loopback host)");
   }
   if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
     throw new VastConfigError(
       ErrorCodes.invalidUrl,
-      `vast:url / VAST_URL must be scheme+host[:port] only, without path, query or credentials (got ${url.origin}${url.pathname})`,
+      `vast:url / VAST_URL must be scheme+host[:port] only; it has ${urlExtras(url)} (not shown, as it might hold a secret)`,
     );
   }
   if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
     throw new VastConfigError(
       ErrorCodes.invalidUrl,
-      `vast:url / VAST_URL uses plain http to ${url.hostname}; only loopback hosts may use http. Use https.`,
+      "vast:url / VAST_URL uses plain http to a host that is not loopback (localhost, 127.x.x.x, [::1]); a key must not travel in clear text. Use https.",
     );
   }
   return url.origin;
+}
+
+/** Which parts of a URL go beyond scheme+host[:port], named but not shown. */
+function urlExtras(url: URL): string {
+  const parts: string[] = [];
+  if (url.username || url.password) parts.push("credentials");
+  if (url.pathname !== "/" && url.pathname !== "") parts.push("a path");
+  if (url.search) parts.push("a query");
+  if (url.hash) parts.push("a fragment");
+  return parts.join(", ");
 }

@@ -5,7 +5,7 @@
  */
 import { containsUnknown } from "./inputs";
 import { canonicalJson } from "./permissions";
-import { STATE_SCHEMA_VERSION } from "./state";
+import { STATE_SCHEMA_VERSION, serverView } from "./state";
 
 /** What a change of each input field does. */
 export const FIELD_EFFECTS = {
@@ -66,7 +66,8 @@ export function computeDiff(olds: Record<string, unknown>, news: Record<string, 
 
   const latest = olds.serverRights;
   const baseline = olds.serverRightsBaseline;
-  if (typeof latest === "string" && typeof baseline === "string" && latest !== baseline) {
+  // Both are re-normalised: state written by older versions kept a less reduced form.
+  if (typeof latest === "string" && typeof baseline === "string" && serverView(latest) !== serverView(baseline)) {
     replaces.add("permissions");
     reasons.push("permissions were changed outside Pulumi (drift)");
   }

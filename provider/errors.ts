@@ -50,8 +50,16 @@ export const ErrorCodes = {
   reconcileFailed: "VAST_RECONCILE_FAILED",
   /** Adopting an existing key failed (unknown id, wrong value, or mismatching declaration). */
   adoptFailed: "VAST_ADOPT_FAILED",
+  /** Several keys could be the one a lost create made; none was deleted (the message lists them). */
+  reconcileAmbiguous: "VAST_RECONCILE_AMBIGUOUS",
+  /** The key the provider authenticates with could not be established, so a delete was refused. */
+  identityUnverified: "VAST_IDENTITY_UNVERIFIED",
+  /** The key belongs to another Vast account than the credential in use. */
+  wrongAccount: "VAST_WRONG_ACCOUNT",
   /** The state in Pulumi was written by a newer version of this package. */
   stateTooNew: "VAST_STATE_TOO_NEW",
+  /** The stored state of a key does not parse; `pulumi refresh` rebuilds it from Vast. */
+  stateUnreadable: "VAST_STATE_UNREADABLE",
 } as const;
 
 /** One of the stable `VAST_*` codes. */
@@ -167,7 +175,29 @@ export class VastBadResponseError extends VastApiError {
 export class VastRefusedError extends VastError {}
 
 /** A create with an unknown outcome could not be reconciled. */
-export class VastReconcileError extends VastError {}
+export class VastReconcileError extends VastError {
+  /** Ids of the keys that could be the lost create's (set when none was deleted because several could). */
+  readonly candidates: readonly number[];
+
+  constructor(code: VastErrorCode, message: string, options?: { cause?: unknown; candidates?: readonly number[] }) {
+    super(code, message, options);
+    this.candidates = options?.candidates ?? [];
+  }
+}
+
+/** A key in state belongs to another Vast account than the credential in use. */
+export class VastAccountMismatchError extends VastError {
+  /** The account recorded in state for the key. */
+  readonly expectedAccount: number;
+  /** The account of the credential in use. */
+  readonly actualAccount: number;
+
+  constructor(message: string, expectedAccount: number, actualAccount: number) {
+    super(ErrorCodes.wrongAccount, message);
+    this.expectedAccount = expectedAccount;
+    this.actualAccount = actualAccount;
+  }
+}
 
 /** Adopting an existing key failed. */
 export class VastAdoptError extends VastError {}

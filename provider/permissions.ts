@@ -31,6 +31,10 @@ export type PermissionCategory = (typeof KNOWN_CATEGORIES)[number];
 /** Documented constraint operators (docs/vast-api.md §5.4). */
 export const CONSTRAINT_OPERATORS = ["eq", "lte", "gte"] as const;
 
+const GRANTS_NOTHING =
+  "Vast treats a missing or empty permission document as FULL access, so it is refused: list the categories to grant " +
+  '(e.g. {"api": {"instance_read": {}}}), or use presets.fullAccess() for deliberate full access';
+
 const CATEGORY_NAME = /^[a-z][a-z0-9_]*$/;
 const ENDPOINT_NAME = /^api(\.[A-Za-z0-9_-]+)+$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -101,9 +105,16 @@ const categorySchema = z.record(
  */
 export const permissionDocSchema = z.strictObject(
   {
-    api: z.record(z.string().regex(CATEGORY_NAME, { error: "category names are lower_snake_case, e.g. instance_read" }), categorySchema, {
-      error: "api must be an object mapping categories to {} or endpoint permissions",
-    }),
+    api: z
+      .record(z.string().regex(CATEGORY_NAME, { error: "category names are lower_snake_case, e.g. instance_read" }), categorySchema, {
+        error: (issue) =>
+          issue.input === undefined
+            ? `required. ${GRANTS_NOTHING}`
+            : "api must be an object mapping categories to {} or endpoint permissions",
+      })
+      // Vast's docs say missing or empty permissions give full access: a user who writes an
+      // empty grant means "nothing" and would get "everything".
+      .refine((api) => Object.keys(api).length > 0, { error: `grants nothing. ${GRANTS_NOTHING}` }),
   },
   { error: 'permissions must be an object like {"api": {"instance_read": {}}}' },
 );

@@ -10,8 +10,9 @@ export interface AdoptArgs {
   /** Vast's numeric id of the existing key (see `vast-api-keys audit` or the console). */
   keyId: pulumi.Input<number>;
   /**
-   * The key's value, if you have it. It is verified against `keyId` (the value must
-   * authenticate as that key and have `user_read`) and becomes the secret `key` output.
+   * The key's value, if you have it. It becomes the secret `key` output. A value that does not
+   * authenticate, or that proves to be another key's, is refused; a value without `user_read`
+   * cannot prove which key it is, so it is accepted with a warning saying so.
    * Without it, the `key` output of an adopted key is absent: Vast never shows a value twice.
    */
   key?: pulumi.Input<string>;

@@ -13,12 +13,20 @@ import { adoptKey } from "./adopt";
 import { VastClient } from "./client/client";
 import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
-import { VastInputError } from "./errors";
+import { ErrorCodes, VastError, VastInputError } from "./errors";
 import { parseInputs, validateInputs } from "./inputs";
 import { stderrLogger } from "./log";
 import { canonicalJson } from "./permissions";
 import { readSettings } from "./settings";
-import { type ApiKeyOutputs, declaredFields, STATE_SCHEMA_VERSION, serverView, upgradeState, withoutUndefined } from "./state";
+import {
+  type ApiKeyOutputs,
+  declaredFields,
+  STATE_SCHEMA_VERSION,
+  salvageState,
+  serverView,
+  upgradeState,
+  withoutUndefined,
+} from "./state";
 
 type Props = Record<string, unknown>;
 
@@ -49,10 +57,17 @@ export function currentSession(): AccountSession {
       retry: { maxAttempts: settings.maxAttempts, rateLimitFloorMs: 1000 * settings.pacingScale },
       logger,
     });
-    logger.debug(`using ${creds.baseUrl} with the key from ${creds.source}`);
     // After a create with an unknown outcome, the lost request may still be processed by Vast
-    // for about as long as we waited for it; give it twice that before looking for orphans.
-    session = new AccountSession({ client, listCacheMs: settings.listCacheMs, logger, settleMs: 2 * settings.timeoutMs });
+    // for about as long as we waited for it: the key list is watched for twice that long, and
+    // the wait ends as soon as the lost key shows.
+    session = new AccountSession({
+      client,
+      listCacheMs: settings.listCacheMs,
+      logger,
+      credentialSource: creds.sourceDetail,
+      settleMs: 2 * settings.timeoutMs,
+      pollIntervalMs: 1000 * settings.pacingScale,
+    });
     sessions.set(id, session);
   }
   return session;
@@ -77,9 +92,11 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
 export async function create(raw: Props): Promise<dynamic.CreateResult> {
   const inputs = parseInputs(raw);
   const session = currentSession();
+  // Established first: it names the credential in use and records the account in state.
+  const { userId: accountId } = await session.identity();
   if (inputs.adopt) {
     const outs = await adoptKey(session, inputs);
-    return { id: String(outs.keyId), outs: withoutUndefined(outs) };
+    return { id: String(outs.keyId), outs: withoutUndefined({ ...outs, accountId }) };
   }
   const created = await session.createKey({
     name: inputs.name,
@@ -91,6 +108,7 @@ export async function create(raw: Props): Promise<dynamic.CreateResult> {
     ...declaredFields(inputs),
     schemaVersion: STATE_SCHEMA_VERSION,
     keyId: created.id,
+    accountId,
     key: created.key,
     createdAt: created.createdAt ?? new Date().toISOString(),
     serverRights,
@@ -102,20 +120,25 @@ export async function create(raw: Props): Promise<dynamic.CreateResult> {
 /**
  * Reads the key from the list endpoint. Gone → no id (the engine drops it on refresh).
  * Present → the server's view, the key value carried from state, and the old inputs, so that
- * `pulumi refresh` reports drift through {@link diff}.
+ * `pulumi refresh` reports drift through {@link diff}. A key recorded under another account
+ * than the credential's is an error, never "gone". State that no longer parses is rebuilt from
+ * Vast, keeping every readable field (this is how `pulumi refresh` repairs it).
  */
 export async function read(id: string, props: Props = {}): Promise<dynamic.ReadResult> {
   const keyId = parseKeyId(id);
-  const remote = await currentSession().findKey(keyId);
-  if (!remote) return {};
   const managed = props.keyId !== undefined || props.permissions !== undefined;
-  const old = managed ? upgradeState(props) : undefined;
+  const old = managed ? readableState(props, keyId) : undefined;
+  const session = currentSession();
+  const accountId = await session.assertAccount(old?.accountId, keyId, "refresh");
+  const remote = await session.findKey(keyId);
+  if (!remote) return {};
   const serverRights = serverView(remote.rights);
   const outs: ApiKeyOutputs = {
     schemaVersion: STATE_SCHEMA_VERSION,
     keyId,
+    accountId,
     name: remote.name ?? old?.name ?? "",
-    permissions: old ? old.permissions : remote.rights,
+    permissions: old?.permissions ?? remote.rights,
     keyParams: old ? old.keyParams : typeof remote.keyParams === "string" ? remote.keyParams : undefined,
     key: old?.key,
     createdAt: remote.createdAt ?? old?.createdAt ?? new Date(0).toISOString(),
@@ -128,7 +151,7 @@ export async function read(id: string, props: Props = {}): Promise<dynamic.ReadR
   };
   const inputs = withoutUndefined({
     __provider: props.__provider,
-    name: old ? old.name : outs.name,
+    name: old?.name ?? outs.name,
     permissions: outs.permissions,
     keyParams: outs.keyParams,
     rotateAfterDays: outs.rotateAfterDays,
@@ -137,24 +160,52 @@ export async function read(id: string, props: Props = {}): Promise<dynamic.ReadR
   return { id: String(keyId), props: withoutUndefined(outs), inputs };
 }
 
+/** Upgraded state, or what can be salvaged from unreadable state (with a warning). */
+function readableState(props: Props, keyId: number): Partial<ApiKeyOutputs> {
+  try {
+    return upgradeState(props);
+  } catch (err) {
+    if (!(err instanceof VastError) || err.code !== ErrorCodes.stateUnreadable) throw err;
+    process.stderr.write(
+      `vast: warning: the stored state of key ${keyId} was unreadable; rebuilt it from Vast, keeping the fields that were still readable\n`,
+    );
+    return salvageState(props);
+  }
+}
+
 /**
  * In-place update, reached only for changes that do not replace the key (new provider code,
- * `rotateAfterDays`). Returns the full outputs: anything missing here would vanish from state.
+ * `rotateAfterDays`, an older state shape). Returns the full outputs: anything missing here
+ * would vanish from state. State from before accounts were recorded gets its account here when
+ * the credential in use can see the key.
  */
-export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
   const old = upgradeState(olds);
   const inputs = parseInputs(news);
   const stale = REPLACING_FIELDS.filter((f) => canonicalJson(old[f] ?? null) !== canonicalJson(inputs[f] ?? null));
   if (stale.length) {
     throw new VastInputError(stale.join(", "), "cannot change in place (Vast keys are immutable); the key must be replaced");
   }
-  const outs: ApiKeyOutputs = { ...old, schemaVersion: STATE_SCHEMA_VERSION, rotateAfterDays: inputs.rotateAfterDays };
+  const session = currentSession();
+  const keyId = parseKeyId(id);
+  const current = await session.assertAccount(old.accountId, keyId, "update");
+  // Not visible to this credential (deleted, or in another account): record no account.
+  const accountId = old.accountId ?? ((await session.findKey(keyId)) ? current : undefined);
+  const outs: ApiKeyOutputs = { ...old, schemaVersion: STATE_SCHEMA_VERSION, accountId, rotateAfterDays: inputs.rotateAfterDays };
   return { outs: withoutUndefined(outs) };
 }
 
-/** Deletes the key; already gone is success; the provider's own key is refused. */
-export async function remove(id: string, _props: Props): Promise<void> {
-  await currentSession().deleteKey(parseKeyId(id));
+/**
+ * Deletes the key; already gone is success. Refused for the provider's own key, for any key
+ * while the provider's own key cannot be established, and for a key of another account.
+ */
+export async function remove(id: string, props: Props): Promise<void> {
+  await currentSession().deleteKey(parseKeyId(id), recordedAccount(props));
+}
+
+/** The account recorded in raw state, if any (delete must work even when the rest is unreadable). */
+function recordedAccount(props: Props): number | undefined {
+  return typeof props.accountId === "number" ? props.accountId : undefined;
 }
 
 export { remove as delete };

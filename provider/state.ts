@@ -9,14 +9,20 @@ import { ErrorCodes, VastError } from "./errors";
 import type { ApiKeyInputs } from "./inputs";
 import { canonicalJson } from "./permissions";
 
-/** Version of the output shape written by this package version. */
-export const STATE_SCHEMA_VERSION = 1;
+/**
+ * Version of the output shape written by this package version.
+ * - 1: the first shape.
+ * - 2: adds `accountId`, the Vast account the key belongs to (filled in by the next read or update
+ *   of a version-1 key, from the credential that finds it).
+ */
+export const STATE_SCHEMA_VERSION = 2;
 
 /** Zod schema of the stored outputs. Unknown extra fields are kept. */
 export const apiKeyOutputsSchema = z
   .object({
     schemaVersion: z.number().int().positive(),
     keyId: z.number().int().positive(),
+    accountId: z.number().int().nonnegative().optional(),
     name: z.string(),
     permissions: z.unknown(),
     keyParams: z.string().optional(),
@@ -32,6 +38,8 @@ export const apiKeyOutputsSchema = z
 
 /**
  * Outputs of one managed key.
+ * - `accountId`: the Vast account (user id) the key lives in; absent only in state written
+ *   before version 2 until the next read or update records it;
  * - `serverRights`: canonical JSON of the server's latest view of the permissions;
  * - `serverRightsBaseline`: the same, as first seen (at create, or the first read): drift is
  *   "latest differs from baseline", never "server differs from the user's document".
@@ -53,10 +61,27 @@ export function upgradeState(raw: Record<string, unknown>): ApiKeyOutputs {
   const { __provider: _p, ...rest } = raw;
   const parsed = apiKeyOutputsSchema.safeParse({ ...rest, schemaVersion: version });
   if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new VastError(ErrorCodes.badResponse, `stored state of this key is unreadable (${where}); run \`pulumi refresh\``);
+    const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`).join("; ");
+    throw new VastError(
+      ErrorCodes.stateUnreadable,
+      `the stored state of this key is unreadable (${where}). Run \`pulumi refresh\`: it rebuilds the state from Vast, keeping every field that is still readable (the key value included, if intact).`,
+    );
   }
   return parsed.data;
+}
+
+/**
+ * Rebuilds what can be saved from state that does not parse as a whole: every field that
+ * parses on its own is kept, the rest is dropped (read then fills it from Vast). Used by
+ * `read` only, which is how `pulumi refresh` repairs unreadable state.
+ */
+export function salvageState(raw: Record<string, unknown>): Partial<ApiKeyOutputs> {
+  const out: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(apiKeyOutputsSchema.shape)) {
+    const r = (schema as z.ZodType).safeParse(raw[field]);
+    if (r.success && r.data !== undefined) out[field] = r.data;
+  }
+  return out as Partial<ApiKeyOutputs>;
 }
 
 /** Removes `undefined` members: the engine's protobuf encoding rejects them ("Unexpected struct type"). */
@@ -75,7 +100,25 @@ export function declaredFields(inputs: ApiKeyInputs) {
   };
 }
 
-/** The server's view of a key's permissions in canonical form; `null` when it reported none. */
+/**
+ * The server's view of a key's permissions in one canonical form, so that views from different
+ * endpoints (create response, key list) or from older state compare equal when they mean the
+ * same: a JSON-encoded string is decoded (twice at most, for double encoding), a document
+ * `{"api": X}` is reduced to X, and object keys are sorted. `null` when the server reported none.
+ */
 export function serverView(rights: unknown): string | null {
-  return rights === null || rights === undefined ? null : canonicalJson(rights);
+  let v = rights;
+  for (let i = 0; i < 2 && typeof v === "string"; i++) {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      break;
+    }
+  }
+  if (v === null || v === undefined) return null;
+  if (typeof v === "object" && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === "api") v = (v as { api: unknown }).api;
+  }
+  return canonicalJson(v);
 }

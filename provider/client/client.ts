@@ -183,13 +183,24 @@ export class VastClient {
    * Creates a key (`POST /api/v0/auth/apikeys/`). Never retried after it may have reached the
    * server: such failures throw {@link VastOutcomeUnknownError} and the caller reconciles.
    * @throws VastBadResponseError with `keyId` set when a key was created but no value came back.
+   * @throws VastOutcomeUnknownError when the answer (even a 2xx) does not show whether a key was made.
    */
   async createKey(req: CreateKeyRequest): Promise<CreatedKey> {
     const path = "/api/v0/auth/apikeys/";
     const body: Record<string, unknown> = { name: req.name, permissions: req.permissions };
     if (req.keyParams !== undefined) body.key_params = req.keyParams;
     const text = await this.send({ method: "POST", route: path, path, body });
-    const parsed = this.parse(createKeyResponseSchema, text, "POST", path);
+    const r = parseBody(createKeyResponseSchema, text);
+    if (!r.ok) {
+      // A success status whose body names no key id may still have created a key: that is an
+      // unknown outcome, reconciled like a lost response, not a plain failure.
+      throw new VastOutcomeUnknownError(
+        ErrorCodes.outcomeUnknown,
+        { method: "POST", path, status: 200 },
+        `the create response is unusable (${r.problem}), so a key may or may not have been created`,
+      );
+    }
+    const parsed = r.data;
     const key = parsed.key ?? parsed.api_key ?? parsed.new_api_key;
     if (!key) {
       const err = new VastBadResponseError(
@@ -234,22 +245,9 @@ export class VastClient {
   }
 
   private parse<S extends z.ZodType>(schema: S, text: string, method: string, path: string): z.output<S> {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new VastBadResponseError(ErrorCodes.badResponse, { method, path, status: 200 }, "the response is not JSON");
-    }
-    const result = schema.safeParse(json);
-    if (!result.success) {
-      // Report paths and rules only: response values may include secrets.
-      const where = result.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`)
-        .join("; ");
-      throw new VastBadResponseError(ErrorCodes.badResponse, { method, path, status: 200 }, `unexpected response shape (${where})`);
-    }
-    return result.data;
+    const r = parseBody(schema, text);
+    if (!r.ok) throw new VastBadResponseError(ErrorCodes.badResponse, { method, path, status: 200 }, r.problem);
+    return r.data;
   }
 
   /** Sends one logical call with pacing and retries; returns the 2xx body text. */
@@ -363,6 +361,23 @@ export class VastClient {
     if (hasBody) h["content-type"] = "application/json";
     return h;
   }
+}
+
+/** Parses a 2xx body; the problem names paths and rules only, since response values may be secrets. */
+function parseBody<S extends z.ZodType>(schema: S, text: string): { ok: true; data: z.output<S> } | { ok: false; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: "the response is not JSON" };
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return { ok: true, data: result.data };
+  const where = result.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`)
+    .join("; ");
+  return { ok: false, problem: `unexpected response shape (${where})` };
 }
 
 /** True when a 401/404 body says the credential itself is bad (docs/vast-api.md §2.3). */

@@ -4,8 +4,10 @@
  * - 429 is always retried: the server rejected the request, so repeating it is safe. The delay
  *   is the server's hint (`Retry-After` header, `retry_after` body field, or the
  *   `threshold=<seconds>` in the body: docs/vast-api.md §6.3), growing exponentially on repeats.
- * - 502/503/504 and connection failures are retried for idempotent methods (GET, DELETE, PUT)
- *   with capped, jittered exponential backoff.
+ * - 500/502/503/504 and connection failures are retried for idempotent methods (GET, DELETE,
+ *   PUT) with capped, jittered exponential backoff. 500 is included because repeating an
+ *   idempotent call is harmless and a single transient 500 must not fail a read or disable the
+ *   provider's own-key guard (`GET /users/current/`).
  * - A POST (create) is never retried blindly after it may have reached the server: that could
  *   create a duplicate key. The outcome is reported as unknown and the caller reconciles.
  *   A POST whose connection was refused before sending is retried (nothing was sent).
@@ -27,13 +29,13 @@ export interface RetryPolicy {
   rateLimitFloorMs: number;
 }
 
-/** Defaults: up to 6 attempts, 0.5 s base, 30 s cap, 20 % jitter, 502/503/504, 1 s 429 floor. */
+/** Defaults: up to 6 attempts, 0.5 s base, 30 s cap, 20 % jitter, 500/502/503/504, 1 s 429 floor. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   jitter: 0.2,
-  retryStatuses: [502, 503, 504],
+  retryStatuses: [500, 502, 503, 504],
   rateLimitFloorMs: 1000,
 };
 

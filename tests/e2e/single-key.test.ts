@@ -11,14 +11,17 @@ import { call } from "../helpers/http";
 import { installExample, opsByName, PulumiWorkspace, summaryOf } from "../helpers/pulumi";
 
 const STACK = "dev";
+/** The Pulumi resource name. */
 const NAME = "ci-deploy";
+/** The key's name on Vast: the example adds the stack name. */
+const VAST_NAME = `ci-deploy-${STACK}`;
 
 let emu: EmulatorProcess;
 let account: AccountInfo;
 let ws: PulumiWorkspace;
 
 async function liveKey() {
-  const keys = (await emu.admin.liveKeys(account.userId)).filter((k) => k.name === NAME);
+  const keys = (await emu.admin.liveKeys(account.userId)).filter((k) => k.name === VAST_NAME);
   expect(keys).toHaveLength(1);
   return keys[0] as (typeof keys)[number];
 }
@@ -115,10 +118,15 @@ describe("single key on the real engine", () => {
     editProgram("rotateAfterDays: 0.00001,", 'rotationTrigger: "2026-Q4",');
     const old = await liveKey();
     await ws.up(STACK);
+    const first = await liveKey();
+    expect(first.id).toBeGreaterThan(old.id);
     editProgram('rotationTrigger: "2026-Q4",', 'rotationTrigger: "2027-Q1",');
     expect((await ws.preview(STACK)).changeSummary).toMatchObject({ replace: 1 });
     await ws.up(STACK);
-    expect((await liveKey()).id).toBeGreaterThan(old.id);
+    const second = await liveKey();
+    expect(second.id).toBeGreaterThan(first.id);
+    expect((await ws.outputs(STACK, true)).keyId).toBe(second.id);
+    expect((await call(emu.url, "GET", "/api/v0/auth/apikeys/", { key: first.key })).status).toBe(401);
   });
 
   it("destroy deletes the key", async () => {

@@ -11,6 +11,7 @@ import { type EmulatorProcess, ROOT, startEmulatorProcess } from "../helpers/emu
 import { call } from "../helpers/http";
 import { runProcess } from "../helpers/process";
 import { checkAndCreate, useAccount } from "../helpers/provider";
+import { captureStderr } from "../helpers/stderr";
 
 const PERMS = { api: { misc: {}, user_read: {} } };
 
@@ -20,6 +21,8 @@ beforeAll(async () => {
   emu = await startEmulatorProcess({ noRateLimit: true });
 });
 afterAll(async () => emu?.stop());
+
+const liveIds = async (a: AccountInfo) => (await emu.admin.liveKeys(a.userId)).map((k) => k.id).sort((x, y) => x - y);
 
 /** A key made "in the console" (directly through the API), outside Pulumi. */
 async function consoleKey(account: AccountInfo, name: string, permissions: unknown = PERMS) {
@@ -86,11 +89,32 @@ describe("adopting an existing key", () => {
     ],
   ])("refuses %s with a clear error and changes nothing", async (_label, adoptOf, name, declared, message) => {
     const existing = await consoleKey(account, name);
-    const before = (await emu.admin.liveKeys(account.userId)).map((k) => k.id);
-    const err = await provider.create({ name, permissions: declared, adopt: await adoptOf(existing.id) }).catch((e: unknown) => e);
+    const adopt = await adoptOf(existing.id);
+    const before = await liveIds(account);
+    const err = await provider.create({ name, permissions: declared, adopt }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "VAST_ADOPT_FAILED", message: expect.stringMatching(message) });
     expect((err as Error).message).not.toContain(existing.key);
-    expect((await emu.admin.liveKeys(account.userId)).map((k) => k.id)).toEqual(expect.arrayContaining(before));
+    // Exactly the same keys: nothing created, nothing deleted.
+    expect(await liveIds(account)).toEqual(before);
+  });
+
+  it("accepts the value of a least-privilege key (no user_read) with a warning saying what was not verified", async () => {
+    const scoped = { api: { instance_read: {} } };
+    const existing = await consoleKey(account, "autoscaler", scoped);
+    const before = await liveIds(account);
+    const stderr = captureStderr();
+    let adopted: Awaited<ReturnType<typeof provider.create>>;
+    try {
+      adopted = await provider.create({ name: "autoscaler", permissions: scoped, adopt: { keyId: existing.id, key: existing.key } });
+    } finally {
+      stderr.restore();
+    }
+    expect(adopted.outs).toMatchObject({ keyId: existing.id, key: existing.key, adopted: true });
+    expect(stderr.text()).toMatch(
+      new RegExp(`adopt.key authenticates but lacks user_read, so it could not be verified to be key ${existing.id}`),
+    );
+    expect(stderr.text()).not.toContain(existing.key);
+    expect(await liveIds(account)).toEqual(before);
   });
 
   it("refuses a name that differs from the key's, suggesting a replacement", async () => {

@@ -30,7 +30,7 @@ describe("VastApiKey lifecycle through the provider", () => {
     const inputs = { name: "ci-deploy", permissions: MISC, keyParams: "kp", rotateAfterDays: 90 };
     const created = await checkAndCreate(provider, inputs);
     const outs = created.outs as Record<string, unknown>;
-    expect(outs).toMatchObject({ ...inputs, keyId: Number(created.id), schemaVersion: 1 });
+    expect(outs).toMatchObject({ ...inputs, keyId: Number(created.id), accountId: a.userId, schemaVersion: 2 });
     expect(outs.key).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(outs.createdAt as string)).toBeGreaterThan(Date.now() - 60_000);
     const live = await emu.admin.liveKeys(a.userId);

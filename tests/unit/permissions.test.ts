@@ -11,14 +11,15 @@ describe("permission documents", () => {
     ["docs example: range", { api: { instance_read: { "api.instance.request_logs": { constraints: { id: { lte: 2, gte: 1 } } } } } }],
     ["wildcard child", { api: { team_read: { "*": {} } } }],
     ["params are opaque", { api: { misc: { "api.misc.search": { params: { gpu: "*" } } } } }],
-    ["no categories", { api: {} }],
   ])("accepts %s", (_name, doc) => {
     expect(permissionDocSchema.safeParse(doc).success).toBe(true);
   });
 
   it.each([
-    ["missing api", {}, "permissions.api: api must be an object"],
-    ["extra top-level key", { api: {}, read: true }, 'permissions: unknown field(s) "read"'],
+    ["missing api", {}, "permissions.api: required. Vast treats a missing or empty permission document as FULL access"],
+    ["no categories", { api: {} }, "permissions.api: grants nothing. Vast treats a missing or empty permission document as FULL access"],
+    ["api not an object", { api: 5 }, "permissions.api: api must be an object"],
+    ["extra top-level key", { api: { misc: {} }, read: true }, 'permissions: unknown field(s) "read"'],
     ["OAS placeholder format", { read: true, write: false }, 'permissions: unknown field(s) "read", "write"'],
     ["category not an object", { api: { misc: true } }, "permissions.api.misc: category must be an object"],
     [
