@@ -99,6 +99,8 @@ export class PolicyConfigError extends Error {
   ) {
     super(`policy pack config "${policy}": ${setting ? `setting "${setting}" ` : ""}${rule}`);
     this.name = "PolicyConfigError";
+    // The SDK prints the stack of a failing policy; for a config mistake it only hides the message.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
-import { enablePolicyPack, PACK_IN_PROJECT, runWithPolicy, summarize, writeStackKeys } from "../helpers/policy-cli";
+import { enablePolicyPack, PACK_IN_PROJECT, POLICY_ENV, runWithPolicy, summarize, writeStackKeys } from "../helpers/policy-cli";
 import { installExample, PulumiWorkspace } from "../helpers/pulumi";
 
 const WITH_BILLING = { preset: "instanceManagementWithBilling", rotateAfterDays: 30 };
@@ -29,10 +29,10 @@ beforeAll(async () => {
   emu = await startEmulatorProcess({ rateLimitScale: 0.1 });
   account = await emu.newAccount();
   const dir = installExample("per-environment");
-  const env = enablePolicyPack(dir);
+  enablePolicyPack(dir);
   writeStackKeys(dir, "prod", { payments: WITH_BILLING });
   writeStackKeys(dir, "dev", { payments: WITH_BILLING, admin: { preset: "fullAccess" } });
-  ws = new PulumiWorkspace(dir, { VAST_PACING_SCALE: "0.1", ...env });
+  ws = new PulumiWorkspace(dir, { VAST_PACING_SCALE: "0.1", ...POLICY_ENV });
   for (const stack of ["prod", "dev"]) await ws.initStack(stack, { url: emu.url, apiKey: account.apiKey });
 });
 afterAll(async () => emu?.stop());
@@ -46,6 +46,7 @@ describe("the policy pack on the real engine", () => {
       'resource "prod-payments" (Vast key "prod-payments") grants billing_write, which stack "prod" does not allow',
     );
     expect(r.stdout.match(/\[mandatory\]/g)).toHaveLength(1);
+    expect(r.stdout).not.toContain("pulumi-analyzer-policy-vastnode from $PATH");
     expect(await createCalls()).toBe(0);
   });
 

@@ -1,14 +1,13 @@
 /**
  * Running the policy pack with the real Pulumi CLI on an installed example, the way a user does:
  * `npm install --save-dev @pulumi/policy` in the project, then
- * `pulumi preview --policy-pack node_modules/pulumi-vast-api-keys/policy`. The analyzer shim of
- * the installed package goes first on PATH (where scripts/install-pulumi.sh puts it next to
- * `pulumi`), so the shipped file is the one under test.
+ * `pulumi preview --policy-pack node_modules/pulumi-vast-api-keys/policy`, with the installed
+ * package's analyzer shim declared under `plugins: analyzers:` in Pulumi.yaml (so the shipped file
+ * is the one under test, and the CLI prints no "from $PATH" warning).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pulumiBinDir } from "../../scripts/pulumi-cli";
 import { ROOT } from "./emulator";
 import type { ProcessResult } from "./process";
 import { type PulumiWorkspace, parseEvents } from "./pulumi";
@@ -31,12 +30,16 @@ export interface PolicyRun extends ProcessResult {
   violations: PolicyEvent[];
 }
 
+/** Environment for a {@link PulumiWorkspace} running the pack: streaming JSON previews, so policy events can be read. */
+export const POLICY_ENV = { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" };
+
+const ANALYZER_ENTRY = ["  analyzers:", "    - name: policy-vastnode", `      path: ${PACK_IN_PROJECT}/bin`].join("\n");
+
 /**
- * Installs `@pulumi/policy` in an installed example (the version range this repository tests)
- * and returns the environment for a {@link PulumiWorkspace} running the pack: the installed
- * shim on PATH, and streaming JSON previews so policy events can be read.
+ * Prepares an installed example for the pack: installs `@pulumi/policy` (the version range this
+ * repository tests) and declares the installed shim under `plugins: analyzers:` in Pulumi.yaml.
  */
-export function enablePolicyPack(dir: string): Record<string, string> {
+export function enablePolicyPack(dir: string): void {
   const range = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).devDependencies["@pulumi/policy"];
   execFileSync(
     "npm",
@@ -49,10 +52,14 @@ export function enablePolicyPack(dir: string): Record<string, string> {
   const pack = path.join(dir, PACK_IN_PROJECT);
   const main = JSON.parse(fs.readFileSync(path.join(pack, "package.json"), "utf8")).main;
   if (!fs.existsSync(path.join(pack, main))) throw new Error(`${PACK_IN_PROJECT}/${main} is not in the packed package: run npm run build`);
-  return {
-    PATH: [path.join(pack, "bin"), pulumiBinDir(), process.env.PATH ?? ""].join(path.delimiter),
-    PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
-  };
+  const projectFile = path.join(dir, "Pulumi.yaml");
+  const project = fs.readFileSync(projectFile, "utf8");
+  fs.writeFileSync(
+    projectFile,
+    /^plugins:[ \t]*$/m.test(project)
+      ? project.replace(/^plugins:[ \t]*$/m, `plugins:\n${ANALYZER_ENTRY}`)
+      : `${project.trimEnd()}\nplugins:\n${ANALYZER_ENTRY}\n`,
+  );
 }
 
 /**
