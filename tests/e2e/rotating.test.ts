@@ -34,7 +34,7 @@ async function liveKeys() {
 }
 
 /** The value of a live key by its Vast name. */
-async function valueOf(name: string): Promise<string> {
+async function keyValue(name: string): Promise<string> {
   const all = (await emu.admin.state()).keys.filter((k) => k.userId === account.userId && k.name === name);
   if (all.length !== 1 || !all[0]) throw new Error(`expected one key named ${name}, found ${all.length}`);
   return all[0].key;
@@ -97,7 +97,7 @@ describe("a rotating key and its consumer stack on the real engine", () => {
   it("1. keys up, consumer up: the service holds K1, which authenticates", async () => {
     await keysAt(0).up(STACK);
     expect((await liveKeys()).map((k) => k.name).sort()).toEqual(["prod-autoscaler-1", "prod-monitoring"]);
-    const k1 = await valueOf("prod-autoscaler-1");
+    const k1 = await keyValue("prod-autoscaler-1");
     expect((await keys.outputs(STACK)).currentKeys).toEqual({ autoscaler: "[secret]" });
     expect(await currentAutoscaler()).toMatchObject({ name: "prod-autoscaler-1", key: k1, createdAt: new Date(T0).toISOString() });
 
@@ -110,7 +110,7 @@ describe("a rotating key and its consumer stack on the real engine", () => {
   });
 
   it("2. past rotateEveryDays: preview shows the rotation; up makes K2 current while K1 stays valid; the consumer is not broken", async () => {
-    const k1 = await valueOf("prod-autoscaler-1");
+    const k1 = await keyValue("prod-autoscaler-1");
     const plan = await previewKeys(31);
     expect(plan.op).toBe("update");
     expect(plan.changeSummary).toMatchObject({ update: 1, same: expect.any(Number) });
@@ -122,7 +122,7 @@ describe("a rotating key and its consumer stack on the real engine", () => {
     expect(rotatingOps(await keysAt(31).up(STACK))).toEqual(["update"]);
     expect((await liveKeys()).map((k) => k.name).sort()).toEqual(["prod-autoscaler-1", "prod-autoscaler-2", "prod-monitoring"]);
     const current = await currentAutoscaler();
-    expect(current).toMatchObject({ name: "prod-autoscaler-2", key: await valueOf("prod-autoscaler-2") });
+    expect(current).toMatchObject({ name: "prod-autoscaler-2", key: await keyValue("prod-autoscaler-2") });
     expect(await auth(k1)).toBe(200);
     expect(await auth(current.key)).toBe(200);
     // The consumer has not run yet: it still holds K1, which still works.
@@ -132,7 +132,7 @@ describe("a rotating key and its consumer stack on the real engine", () => {
   });
 
   it("3. consumer up switches the service to K2; no key value is in any state in plaintext", async () => {
-    const k2 = await valueOf("prod-autoscaler-2");
+    const k2 = await keyValue("prod-autoscaler-2");
     await consumer.up(STACK);
     expect(serviceKey()).toBe(k2);
     expect(await auth(serviceKey())).toBe(200);
@@ -141,13 +141,13 @@ describe("a rotating key and its consumer stack on the real engine", () => {
 
     const exported = await consumer.exportState(STACK);
     const states = exported + (await keys.exportState(STACK)) + keys.rawState();
-    const secrets = [account.apiKey, await valueOf("prod-autoscaler-1"), k2, await valueOf("prod-monitoring")];
+    const secrets = [account.apiKey, await keyValue("prod-autoscaler-1"), k2, await keyValue("prod-monitoring")];
     expect(secrets.filter((s) => states.includes(s)).map((s) => `…${s.slice(-4)}`)).toEqual([]);
     expect(exported).toContain("ciphertext");
   });
 
   it("4. past the overlap: preview shows the retirement; up deletes K1; K2 still authenticates", async () => {
-    const k1 = await valueOf("prod-autoscaler-1");
+    const k1 = await keyValue("prod-autoscaler-1");
     const plan = await previewKeys(38.5);
     expect(plan.op).toBe("update");
     expect(plan.said).toMatch(
@@ -161,7 +161,7 @@ describe("a rotating key and its consumer stack on the real engine", () => {
   });
 
   it("5. a permission change rolls the same way: new rights current, the old key kept for the overlap", async () => {
-    const k2 = await valueOf("prod-autoscaler-2");
+    const k2 = await keyValue("prod-autoscaler-2");
     await keys.run(["config", "set", "--path", "keys.autoscaler.preset", "instanceManagementOnly", "--stack", STACK]);
     const plan = await previewKeys(39);
     expect(plan.op).toBe("update");
@@ -173,7 +173,7 @@ describe("a rotating key and its consumer stack on the real engine", () => {
       "prod-autoscaler-3": presets.instanceManagementOnly(),
       "prod-monitoring": presets.readOnly(),
     });
-    const k3 = await valueOf("prod-autoscaler-3");
+    const k3 = await keyValue("prod-autoscaler-3");
     expect(await auth(k2)).toBe(200);
     // K3 is valid but, as declared now, without user_read.
     expect(await auth(k3)).toBe(403);
