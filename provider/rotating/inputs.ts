@@ -65,9 +65,17 @@ export function validateRotatingInputs(raw: Record<string, unknown>): RotatingVa
   if (!data) return { inputs: raw, failures: checked.failures, unknownFields };
 
   const every = data.rotateEveryDays;
-  const overlapKnown = !unknownFields.includes("overlapDays");
-  const overlap = data.overlapDays ?? (overlapKnown && every !== undefined ? every * DEFAULT_OVERLAP_FRACTION : undefined);
-  const inputs = overlap === undefined || !overlapKnown ? raw : { ...raw, overlapDays: overlap };
+  const unknown = [...unknownFields];
+  let overlap = unknownFields.includes("overlapDays") ? undefined : data.overlapDays;
+  let inputs = raw;
+  if (overlap === undefined && !unknownFields.includes("overlapDays")) {
+    // Not given: the default follows rotateEveryDays, and is unknown while it is.
+    if (every === undefined) unknown.push("overlapDays");
+    else {
+      overlap = every * DEFAULT_OVERLAP_FRACTION;
+      inputs = { ...raw, overlapDays: overlap };
+    }
+  }
   const failures: InputFailure[] = [];
   if (every !== undefined && overlap !== undefined && overlap >= every) {
     failures.push({
@@ -75,9 +83,9 @@ export function validateRotatingInputs(raw: Record<string, unknown>): RotatingVa
       reason: `must be less than rotateEveryDays (${every}): the previous key is retired before the next rotation`,
     });
   }
-  const known = failures.length === 0 && unknownFields.length === 0 && overlap !== undefined;
+  const known = failures.length === 0 && unknown.length === 0 && overlap !== undefined;
   const parsed = known ? ({ ...data, overlapDays: overlap } as RotatingKeyInputs) : undefined;
-  return { inputs, ...(parsed ? { parsed } : {}), failures, unknownFields };
+  return { inputs, ...(parsed ? { parsed } : {}), failures, unknownFields: unknown };
 }
 
 /**

@@ -68,11 +68,6 @@ export type TrackedKey = z.infer<typeof trackedKeySchema>;
 /** Stored outputs of one `RotatingVastApiKey`. */
 export type RotatingKeyState = z.infer<typeof rotatingKeyStateSchema>;
 
-/** True when `raw` looks like state this provider wrote (not a bare lookup). */
-export function isRotatingState(raw: Record<string, unknown> | undefined): raw is Record<string, unknown> {
-  return raw !== undefined && (raw.tracking !== undefined || raw.current !== undefined);
-}
-
 /**
  * Validates stored outputs and upgrades older shapes to the current one.
  * @throws VastError `VAST_STATE_TOO_NEW` for state written by a newer package version.

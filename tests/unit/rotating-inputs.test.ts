@@ -55,6 +55,10 @@ describe("RotatingVastApiKey inputs", () => {
       { property: "rotateEveryDays", reason: "must be greater than 0" },
     ]);
     expect(() => parseRotatingInputs({ ...valid, permissions: UNKNOWN_VALUE })).toThrow(/permissions: value is still unknown/);
+    // The default overlap follows rotateEveryDays, so it is unknown while that is.
+    const derived = validateRotatingInputs({ ...valid, rotateEveryDays: UNKNOWN_VALUE });
+    expect(derived.unknownFields).toEqual(["rotateEveryDays", "overlapDays"]);
+    expect(derived.inputs).not.toHaveProperty("overlapDays");
   });
 });
 
