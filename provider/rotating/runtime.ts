@@ -49,7 +49,8 @@ export async function check(_olds: Props, news: Props): Promise<dynamic.CheckRes
 
 /**
  * Shows the next step as an in-place update of this resource (never a replacement), with the
- * reason on stderr, which the engine prints under the resource in `pulumi preview`.
+ * reason on stderr, which the engine prints in `pulumi preview` and `up` (under the stack, as for
+ * `VastApiKey`'s replacement reasons).
  */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
   const state = upgradeRotatingState(olds);
