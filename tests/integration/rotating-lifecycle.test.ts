@@ -5,7 +5,7 @@
  * does (check → diff → update when diff reports changes; read for refresh) and checks the keys
  * on the emulator, which keys authenticate, and the order of the API calls.
  */
-import { rotatingVastApiKeyProvider as provider } from "pulumi-vast-api-keys";
+import { rotatingVastApiKeyProvider as provider, vastApiKeyProvider } from "pulumi-vast-api-keys";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
 import { call } from "../helpers/http";
@@ -321,5 +321,23 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
       code: "VAST_INVALID_SETTING",
     });
     expect((await emu.admin.requests(seq)).filter((e) => e.identity !== "anonymous")).toEqual([]);
+  });
+
+  it("VAST_NOW also moves the clock of VastApiKey's rotateAfterDays", async () => {
+    const a = await emu.newAccount();
+    await useAccount(vastApiKeyProvider, emu.url, a.apiKey);
+    const inputs = { name: "plain", permissions: MISC, rotateAfterDays: 90 };
+    const created = await checkAndCreate(vastApiKeyProvider, inputs);
+    const createdAt = Date.parse((created.outs as { createdAt: string }).createdAt);
+    process.env.VAST_NOW = new Date(createdAt + 89 * DAY).toISOString();
+    expect(await vastApiKeyProvider.diff?.(created.id, created.outs, inputs)).toEqual({ changes: false, replaces: [] });
+    process.env.VAST_NOW = new Date(createdAt + 91 * DAY).toISOString();
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await vastApiKeyProvider.diff?.(created.id, created.outs, inputs)).toMatchObject({ replaces: ["rotateAfterDays"] });
+    } finally {
+      spy.mockRestore();
+    }
+    await vastApiKeyProvider.delete?.(created.id, created.outs);
   });
 });
