@@ -45,4 +45,5 @@ export {
   unknownCategories,
 } from "./permissions";
 export { type AdoptArgs, VastApiKey, type VastApiKeyArgs } from "./resource";
-export { vastApiKeyProvider } from "./shim";
+export { type RotatingKey, RotatingVastApiKey, type RotatingVastApiKeyArgs } from "./rotating/resource";
+export { rotatingVastApiKeyProvider, vastApiKeyProvider } from "./shim";

@@ -83,27 +83,62 @@ export function containsUnknown(value: unknown): boolean {
   return false;
 }
 
+/** Result of {@link checkKnownFields}. */
+export interface KnownFieldsCheck<T> {
+  /** The parsed known fields; undefined when there are failures. */
+  data?: Partial<T>;
+  /** Every failure found among the known fields (empty when valid). */
+  failures: InputFailure[];
+  /** Top-level fields still unknown (preview); they were not validated. */
+  unknownFields: string[];
+}
+
+/**
+ * Validates raw provider inputs against an object schema. Fields still unknown during preview
+ * are skipped (they are validated again when known); `__provider` is ignored. Shared by every
+ * resource of the package, so all of them report failures the same way.
+ */
+export function checkKnownFields<S extends z.ZodObject>(schema: S, raw: Record<string, unknown>): KnownFieldsCheck<z.infer<S>> {
+  const { __provider: _ignored, ...rest } = raw;
+  const unknownFields = Object.keys(rest).filter((k) => containsUnknown(rest[k]));
+  const known = unknownFields.length ? schema.omit(Object.fromEntries(unknownFields.map((k) => [k, true])) as never) : schema;
+  const parsed = known.safeParse(rest);
+  if (!parsed.success) return { failures: parsed.error.issues.map(toFailure), unknownFields };
+  return { data: parsed.data as unknown as Partial<z.infer<S>>, failures: [], unknownFields };
+}
+
+/**
+ * The error for a non-empty list of failures: the first failure's property and rule, with a
+ * message listing them all.
+ */
+export function inputFailuresError(failures: readonly InputFailure[]): VastInputError {
+  const first = failures[0] ?? { property: "inputs", reason: "invalid" };
+  const err = new VastInputError(first.property, first.reason);
+  err.message = failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+  return err;
+}
+
+/** The error for inputs that must be known (create, update) but are not yet. */
+export function unknownInputError(raw: Record<string, unknown>): VastInputError {
+  const field = Object.keys(raw).find((k) => k !== "__provider" && containsUnknown(raw[k])) ?? "inputs";
+  return new VastInputError(field, "value is still unknown; it must be known before the key can be created");
+}
+
 /**
  * Validates raw provider inputs. Fields still unknown during preview are skipped (they are
  * validated again when known); `__provider` is ignored.
  */
 export function validateInputs(raw: Record<string, unknown>): ValidationResult {
-  const { __provider: _ignored, ...rest } = raw;
-  const unknownFields = Object.keys(rest).filter((k) => containsUnknown(rest[k]));
-  const schema = unknownFields.length
-    ? apiKeyInputsSchema.omit(Object.fromEntries(unknownFields.map((k) => [k, true])) as never)
-    : apiKeyInputsSchema;
-  const parsed = schema.safeParse(rest);
-  if (!parsed.success) {
-    return { failures: parsed.error.issues.map(toFailure), warnings: [], hasUnknowns: unknownFields.length > 0 };
-  }
-  const value = parsed.data as unknown as Partial<ApiKeyInputs>;
+  const checked = checkKnownFields(apiKeyInputsSchema, raw);
+  const hasUnknowns = checked.unknownFields.length > 0;
+  if (!checked.data) return { failures: checked.failures, warnings: [], hasUnknowns };
+  const value = checked.data;
   const warnings = value.permissions
     ? unknownCategories(value.permissions).map(
         (c) => `permissions.api.${c}: category is not documented by Vast; it is sent as-is (check the spelling)`,
       )
     : [];
-  if (unknownFields.length) return { failures: [], warnings, hasUnknowns: true };
+  if (hasUnknowns) return { failures: [], warnings, hasUnknowns: true };
   return { inputs: value as ApiKeyInputs, failures: [], warnings, hasUnknowns: false };
 }
 
@@ -113,17 +148,8 @@ export function validateInputs(raw: Record<string, unknown>): ValidationResult {
  */
 export function parseInputs(raw: Record<string, unknown>): ApiKeyInputs {
   const result = validateInputs(raw);
-  const first = result.failures[0];
-  if (first) {
-    const all = result.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
-    const err = new VastInputError(first.property, first.reason);
-    err.message = all;
-    throw err;
-  }
-  if (!result.inputs) {
-    const field = Object.keys(raw).find((k) => k !== "__provider" && containsUnknown(raw[k])) ?? "inputs";
-    throw new VastInputError(field, "value is still unknown; it must be known before the key can be created");
-  }
+  if (result.failures.length) throw inputFailuresError(result.failures);
+  if (!result.inputs) throw unknownInputError(raw);
   return result.inputs;
 }
 

@@ -11,6 +11,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AccountSession } from "./account";
 import { adoptKey } from "./adopt";
 import { VastClient } from "./client/client";
+import { now } from "./clock";
 import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
 import { ErrorCodes, VastError, VastInputError } from "./errors";
@@ -83,7 +84,7 @@ export async function check(_olds: Props, news: Props): Promise<dynamic.CheckRes
 
 /** Decides between no change, an in-place update, and a replacement. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-  const d = computeDiff(olds, news);
+  const d = computeDiff(olds, news, now());
   if (d.replaces.length) process.stderr.write(`vast: key "${String(olds.name)}" will be replaced: ${d.reasons.join("; ")}\n`);
   return { changes: d.changes, replaces: d.replaces };
 }

@@ -22,3 +22,17 @@ export const vastApiKeyProvider: ResourceProvider = {
   update: (...a) => require("pulumi-vast-api-keys/runtime").update(...a),
   delete: (...a) => require("pulumi-vast-api-keys/runtime").delete(...a),
 };
+
+/**
+ * The `ResourceProvider` of `RotatingVastApiKey`: the same one-`require`-per-method shim, naming
+ * `pulumi-vast-api-keys/rotating` (kept short so `__provider` stays under 2 KB as well).
+ */
+export const rotatingVastApiKeyProvider: ResourceProvider = {
+  configure: (...a) => require("pulumi-vast-api-keys/rotating").configure(...a),
+  check: (...a) => require("pulumi-vast-api-keys/rotating").check(...a),
+  diff: (...a) => require("pulumi-vast-api-keys/rotating").diff(...a),
+  create: (...a) => require("pulumi-vast-api-keys/rotating").create(...a),
+  read: (...a) => require("pulumi-vast-api-keys/rotating").read(...a),
+  update: (...a) => require("pulumi-vast-api-keys/rotating").update(...a),
+  delete: (...a) => require("pulumi-vast-api-keys/rotating").delete(...a),
+};

@@ -32,7 +32,8 @@ export function installExample(name: string): string {
   fs.cpSync(path.join(ROOT, "examples", name), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
   const pkgFile = path.join(dir, "package.json");
   const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
-  pkg.dependencies["pulumi-vast-api-keys"] = `file:${packedPackage()}`;
+  // Only programs that use the package get it (a consumer stack may not).
+  if (pkg.dependencies["pulumi-vast-api-keys"]) pkg.dependencies["pulumi-vast-api-keys"] = `file:${packedPackage()}`;
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
   return dir;
@@ -46,7 +47,16 @@ export interface EngineEvent {
   diagnosticEvent?: { message: string; severity: string };
 }
 
-/** A Pulumi project directory with its own isolated home and state backend. */
+/** Options of {@link PulumiWorkspace}. */
+export interface PulumiWorkspaceOptions {
+  /**
+   * Use this workspace's home and file:// backend instead of new ones, so that the two
+   * projects' stacks can read each other (`StackReference`).
+   */
+  shareBackendWith?: PulumiWorkspace;
+}
+
+/** A Pulumi project directory with its own isolated home and state backend (or a shared one). */
 export class PulumiWorkspace {
   /** Temp directory with PULUMI_HOME and the file:// backend. */
   readonly scratch: string;
@@ -55,13 +65,20 @@ export class PulumiWorkspace {
   /**
    * @param dir Project directory (holds Pulumi.yaml).
    * @param extraEnv Extra environment (e.g. VAST_PACING_SCALE); VAST_* from the test process is not inherited.
+   * @param options Backend sharing.
    */
   constructor(
     readonly dir: string,
-    extraEnv: Record<string, string> = {},
+    private readonly extraEnv: Record<string, string> = {},
+    options: PulumiWorkspaceOptions = {},
   ) {
-    this.scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ws-"));
+    this.scratch = options.shareBackendWith?.scratch ?? fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ws-"));
     this.env = localEngineEnv(this.scratch, extraEnv);
+  }
+
+  /** The same project and backend, with more environment for the engine (e.g. `VAST_NOW`). */
+  withEnv(more: Record<string, string>): PulumiWorkspace {
+    return new PulumiWorkspace(this.dir, { ...this.extraEnv, ...more }, { shareBackendWith: this });
   }
 
   /** Runs `pulumi <args>` in the project; rejects on a non-zero exit unless `allowFailure`. */

@@ -1,11 +1,15 @@
 import * as os from "node:os";
-import { vastApiKeyProvider } from "../../provider/shim";
+import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+import { rotatingVastApiKeyProvider, vastApiKeyProvider } from "../../provider/shim";
 import { serializeProvider } from "../../scripts/serialize-provider";
 
-describe("serialized provider (__provider)", () => {
+describe.each([
+  ["VastApiKey", vastApiKeyProvider, "pulumi-vast-api-keys/runtime"],
+  ["RotatingVastApiKey", rotatingVastApiKeyProvider, "pulumi-vast-api-keys/rotating"],
+] as Array<[string, ResourceProvider, string]>)("serialized provider (__provider) of %s", (_name, provider, implementation) => {
   let text: string;
   beforeAll(async () => {
-    text = await serializeProvider(vastApiKeyProvider);
+    text = await serializeProvider(provider);
   });
 
   it("fits in 2 KB", () => {
@@ -14,7 +18,7 @@ describe("serialized provider (__provider)", () => {
 
   it("only names the implementation by package path: no logic, credentials or machine paths", () => {
     for (const method of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
-      expect(text).toContain(`require("pulumi-vast-api-keys/runtime").${method}(...a)`);
+      expect(text).toContain(`require("${implementation}").${method}(...a)`);
     }
     expect(text).not.toMatch(/VAST_API_KEY|apiKey|Bearer|undici|zod/);
     expect(text).not.toContain(process.cwd());

@@ -1,0 +1,101 @@
+/**
+ * The outputs a `RotatingVastApiKey` keeps in Pulumi state, their schema version, and the
+ * upgrade of older shapes. As for `VastApiKey` (provider/state.ts), the serialized provider in
+ * old state runs this code, so every shape ever written must stay readable, and a shape written
+ * by a newer version is refused instead of being silently downgraded.
+ */
+import { z } from "zod";
+import { ErrorCodes, VastError } from "../errors";
+import type { RotatingKeyInputs } from "./inputs";
+
+/** Version of the output shape written by this package version. */
+export const ROTATING_STATE_SCHEMA_VERSION = 1;
+
+/** One Vast key as consumers see it: the `current` and `previous` outputs (secret as a whole). */
+export const keyRefSchema = z
+  .object({
+    keyId: z.number().int().positive(),
+    key: z.string().optional(),
+    createdAt: z.string(),
+    name: z.string(),
+  })
+  .loose();
+
+/**
+ * What the provider last saw of one key on Vast. Kept apart from `current`/`previous` so that it
+ * stays readable without decrypting secrets (audits), and so the consumer-facing shape stays small.
+ */
+export const trackedKeySchema = z
+  .object({
+    keyId: z.number().int().positive(),
+    /** The key was missing from Vast's key list at the last refresh. */
+    gone: z.boolean().optional(),
+    /** The name on Vast at the last refresh (`null`: none). */
+    serverName: z.string().nullable().optional(),
+    /** Canonical JSON of the server's latest view of the permissions. */
+    serverRights: z.string().nullable().optional(),
+    /** The same as first seen; drift is "latest differs from baseline". */
+    serverRightsBaseline: z.string().nullable().optional(),
+  })
+  .loose();
+
+/** Zod schema of the stored outputs. Unknown extra fields are kept. */
+export const rotatingKeyStateSchema = z
+  .object({
+    schemaVersion: z.number().int().positive(),
+    /** Settings of the current key (the declared ones when it was created). */
+    name: z.string(),
+    permissions: z.unknown(),
+    keyParams: z.string().optional(),
+    rotateEveryDays: z.number().positive(),
+    overlapDays: z.number().min(0),
+    /** The `<n>` of the newest key ever created for this resource. */
+    generation: z.number().int().min(0),
+    current: keyRefSchema.optional(),
+    previous: keyRefSchema.optional(),
+    /** When the last rotation or roll happened (provider clock). */
+    rotatedAt: z.string().optional(),
+    /** When `previous` is retired: `rotatedAt + overlapDays`. */
+    retiresPreviousAt: z.string().optional(),
+    tracking: z.object({ current: trackedKeySchema.optional(), previous: trackedKeySchema.optional() }).loose(),
+  })
+  .loose();
+
+/** One key as exposed in `current` / `previous`. */
+export type KeyRef = z.infer<typeof keyRefSchema>;
+/** The provider's record of one key on Vast. */
+export type TrackedKey = z.infer<typeof trackedKeySchema>;
+/** Stored outputs of one `RotatingVastApiKey`. */
+export type RotatingKeyState = z.infer<typeof rotatingKeyStateSchema>;
+
+/**
+ * Validates stored outputs and upgrades older shapes to the current one.
+ * @throws VastError `VAST_STATE_TOO_NEW` for state written by a newer package version.
+ */
+export function upgradeRotatingState(raw: Record<string, unknown>): RotatingKeyState {
+  const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
+  if (version > ROTATING_STATE_SCHEMA_VERSION) {
+    throw new VastError(
+      ErrorCodes.stateTooNew,
+      `this rotating key's state was written by a newer pulumi-vast-api-keys (state schema ${version}, this version reads up to ${ROTATING_STATE_SCHEMA_VERSION}); upgrade the package instead of downgrading`,
+    );
+  }
+  const { __provider: _p, ...rest } = raw;
+  const parsed = rotatingKeyStateSchema.safeParse({ ...rest, schemaVersion: version });
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new VastError(ErrorCodes.badResponse, `stored state of this rotating key is unreadable (${where})`);
+  }
+  return parsed.data;
+}
+
+/** The declared settings every state echoes (diff and delete only see outputs). */
+export function declaredSettings(inputs: RotatingKeyInputs) {
+  return {
+    name: inputs.name,
+    permissions: inputs.permissions,
+    keyParams: inputs.keyParams,
+    rotateEveryDays: inputs.rotateEveryDays,
+    overlapDays: inputs.overlapDays,
+  };
+}
