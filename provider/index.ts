@@ -44,5 +44,6 @@ export {
   presets,
   unknownCategories,
 } from "./permissions";
+export { ApiKey, type ApiKeyArgs } from "./plugin/resource";
 export { type AdoptArgs, VastApiKey, type VastApiKeyArgs } from "./resource";
 export { vastApiKeyProvider } from "./shim";

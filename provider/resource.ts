@@ -2,7 +2,8 @@
  * `VastApiKey`: a Vast.ai API key as a Pulumi resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type PermissionDoc, unknownCategories } from "./permissions";
+import { warnOnUnknownCategories } from "./category-warnings";
+import type { PermissionDoc } from "./permissions";
 import { vastApiKeyProvider } from "./shim";
 
 /** Take an existing key under management instead of creating one. */
@@ -108,17 +109,7 @@ export class VastApiKey extends pulumi.dynamic.Resource {
       "vast",
       "ApiKey",
     );
-    if (!lookup && a.permissions !== undefined) {
-      pulumi.output(a.permissions).apply((doc) => {
-        const unknown = doc && typeof doc === "object" && doc.api ? unknownCategories(doc) : [];
-        if (unknown.length) {
-          pulumi.log.warn(
-            `permissions: categor${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")} not documented by Vast; sent as-is (check the spelling)`,
-            this,
-          );
-        }
-      });
-    }
+    if (!lookup && a.permissions !== undefined) warnOnUnknownCategories(a.permissions, this);
   }
 
   /**
