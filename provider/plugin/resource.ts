@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { warnOnUnknownCategories } from "../category-warnings";
 import type { PermissionDoc } from "../permissions";
 import type { VastApiKeyArgs } from "../resource";
+import { PLUGIN_VERSION } from "./version";
 
 /** Arguments of {@link ApiKey}: the same as those of `VastApiKey`. */
 export type ApiKeyArgs = VastApiKeyArgs;
@@ -70,7 +71,9 @@ export class ApiKey extends pulumi.CustomResource {
         createdAt: undefined,
         keyId: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
+      // The plugin version this class was released with, as generated SDKs pin it (an explicit
+      // `version` option wins).
+      pulumi.mergeOptions(pulumi.mergeOptions({ version: PLUGIN_VERSION }, opts), { additionalSecretOutputs: ["key"] }),
     );
     if (!lookup && a.permissions !== undefined) warnOnUnknownCategories(a.permissions, this);
   }

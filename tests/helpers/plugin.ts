@@ -3,6 +3,7 @@
  * a running plugin process the way the engine does (plain objects in, plain objects out).
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
@@ -11,6 +12,7 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { pluginPaths } from "../../scripts/plugin-process";
+import { pulumiBinDir } from "../../scripts/pulumi-cli";
 import { ROOT } from "./emulator";
 
 export { type PluginProcess, startPluginProcess } from "../../scripts/plugin-process";
@@ -30,6 +32,57 @@ export function builtPlugin(): ReturnType<typeof pluginPaths> {
   const stale = !fs.existsSync(paths.tarball) || fs.statSync(paths.tarball).mtimeMs < fs.statSync(PLUGIN_MAIN).mtimeMs;
   if (stale) throw new Error(`The vast plugin is missing or older than dist/: run \`npm run build:plugin\` (${paths.tarball})`);
   return paths;
+}
+
+/**
+ * The YAML language host must sit next to `pulumi` (`scripts/install-pulumi.sh` builds it).
+ * @throws saying so when it is missing.
+ */
+export function requireYamlHost(): void {
+  const host = path.join(pulumiBinDir(), "pulumi-language-yaml");
+  if (!fs.existsSync(host))
+    throw new Error(`${host} is missing: run \`bash scripts/install-pulumi.sh\` (it builds the YAML language host)`);
+}
+
+/** The plugin directory as `examples/yaml/Pulumi.yaml` names it (relative to the example). */
+const EXAMPLE_PLUGIN_PATH = "../../dist/plugin/pulumi-resource-vast";
+
+/**
+ * Copies `examples/yaml` to a temp dir, pointing its `plugins: providers:` entry at the built
+ * plugin directory (the copy is no longer two levels below the repository).
+ */
+export function installYamlExample(): string {
+  const { dir: plugin } = builtPlugin();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "example-yaml-"));
+  fs.cpSync(path.join(ROOT, "examples", "yaml"), dir, { recursive: true });
+  const file = path.join(dir, "Pulumi.yaml");
+  const text = fs.readFileSync(file, "utf8");
+  if (!text.includes(`path: ${EXAMPLE_PLUGIN_PATH}`)) throw new Error(`examples/yaml/Pulumi.yaml no longer names ${EXAMPLE_PLUGIN_PATH}`);
+  fs.writeFileSync(file, text.replace(`path: ${EXAMPLE_PLUGIN_PATH}`, `path: ${plugin}`));
+  return dir;
+}
+
+/** A new YAML project in a temp dir using the built plugin, with the given `resources:` block (YAML text). */
+export function yamlProject(name: string, resources = ""): string {
+  const { dir: plugin } = builtPlugin();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `yaml-${name}-`));
+  writeYamlProgram(dir, name, plugin, resources);
+  return dir;
+}
+
+/** (Re)writes the `Pulumi.yaml` of a project made by {@link yamlProject}. */
+export function writeYamlProgram(dir: string, name: string, plugin: string, resources: string): void {
+  const program = [
+    `name: ${name}`,
+    "runtime: yaml",
+    "plugins:",
+    "  providers:",
+    "    - name: vast",
+    `      path: ${plugin}`,
+    ...(resources.trim() ? ["resources:", resources.replace(/\n$/, "")] : []),
+    "",
+  ].join("\n");
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), program);
 }
 
 /** A secret on the wire. */
