@@ -12,6 +12,7 @@ export {
   formatReport,
   type ManagedKeyRef,
   managedKeysFromState,
+  PLUGIN_API_KEY_TYPE,
 } from "./audit";
 export {
   type ClientStats,

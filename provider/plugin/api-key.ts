@@ -2,6 +2,7 @@
  * `vast:index:ApiKey`: the plugin door to the runtime behind `VastApiKey` (same inputs, same
  * outputs, same validation), with the documentation its package schema carries.
  */
+import { PLUGIN_API_KEY_TYPE } from "../audit";
 import type { ApiKeyInputs } from "../inputs";
 import { apiKeyInputsSchema } from "../inputs";
 import * as runtime from "../runtime";
@@ -42,7 +43,7 @@ const INTERNAL_OUTPUTS: readonly StoredOutput[] = ["schemaVersion", "serverRight
 
 /** The `vast:index:ApiKey` resource type. */
 export const API_KEY: ResourceKind = {
-  token: "vast:index:ApiKey",
+  token: PLUGIN_API_KEY_TYPE,
   title: "Vast API key",
   runtime,
   secretOutputs: ["key"],

@@ -6,6 +6,7 @@
  * (`plugins: providers: [{name: vast, path: <dir>}]`).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PLUGIN_API_KEY_TYPE } from "../audit";
 import { warnOnUnknownCategories } from "../category-warnings";
 import type { PermissionDoc } from "../permissions";
 import type { VastApiKeyArgs } from "../resource";
@@ -29,7 +30,7 @@ export type ApiKeyArgs = VastApiKeyArgs;
  */
 export class ApiKey extends pulumi.CustomResource {
   /** The resource type token. */
-  static readonly __pulumiType = "vast:index:ApiKey";
+  static readonly __pulumiType = PLUGIN_API_KEY_TYPE;
 
   /** The key's name. */
   declare readonly name: pulumi.Output<string>;
