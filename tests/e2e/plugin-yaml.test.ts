@@ -18,9 +18,11 @@ const ROLES = ["deploy", "monitoring"] as const;
 let emu: EmulatorProcess;
 let account: AccountInfo;
 let ws: PulumiWorkspace;
+/** Keys the stacks authenticate with (not managed by them). */
+const managementKeyIds = new Set<number>();
 
 async function managedKeys() {
-  return (await emu.admin.liveKeys(account.userId)).filter((k) => k.id !== account.keyId);
+  return (await emu.admin.liveKeys(account.userId)).filter((k) => !managementKeyIds.has(k.id));
 }
 
 async function liveKey(name: string) {
@@ -45,6 +47,7 @@ beforeAll(async () => {
   requireYamlHost();
   emu = await startEmulatorProcess({ rateLimitScale: 0.1 });
   account = await emu.newAccount();
+  managementKeyIds.add(account.keyId);
   ws = new PulumiWorkspace(installYamlExample(), { VAST_PACING_SCALE: "0.1" });
   for (const stack of STACKS) await ws.initStack(stack, { url: emu.url, apiKey: account.apiKey });
 });
@@ -114,6 +117,26 @@ describe("YAML program through the vast plugin", () => {
     expect(after.id).toBeGreaterThan(before.id);
     expect(after.permissions).toEqual(before.permissions);
     await ws.run(["refresh", "--yes", "--expect-no-changes", "--stack", "dev"]);
+  });
+
+  it("a new management key in vast:apiKey is used from the next run on, without replacing any key", async () => {
+    const made = await call(emu.url, "POST", "/api/v0/auth/apikeys/", { key: account.apiKey, body: { name: "management-2" } });
+    const next = made.json as { id: number; key: string };
+    managementKeyIds.add(next.id);
+    const before = (await managedKeys()).map((k) => k.id);
+    for (const stack of STACKS) {
+      await ws.run(["config", "set", "--secret", "vast:apiKey", next.key, "--stack", stack]);
+      await ws.run(["preview", "--expect-no-changes", "--stack", stack]);
+      // `up` records the new provider configuration, which refresh and destroy then use.
+      await ws.run(["up", "--yes", "--expect-no-changes", "--stack", stack]);
+    }
+    // The old credential stops working: every later call must use the new one.
+    await emu.admin.deleteKey(account.keyId);
+    for (const stack of STACKS) {
+      await ws.run(["refresh", "--yes", "--expect-no-changes", "--stack", stack]);
+      await ws.run(["preview", "--expect-no-changes", "--stack", stack]);
+    }
+    expect((await managedKeys()).map((k) => k.id)).toEqual(before);
   });
 
   it("keeps every key value and the management key out of the state and the CLI output", async () => {
