@@ -4,12 +4,14 @@
  * the floor or the target.
  */
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { request } from "undici";
 import { startEmulatorProcess } from "../emulator/process";
 import { VastClient } from "../provider/client/client";
 import { Pacer } from "../provider/client/pacing";
 import { vastApiKeyProvider } from "../provider/shim";
+import { pluginPaths, startPluginProcess } from "../scripts/plugin-process";
 import { serializeProvider } from "../scripts/serialize-provider";
 import { BASELINES, baselineCreate } from "./baselines";
 
@@ -97,6 +99,21 @@ async function main(): Promise<void> {
         Number(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" })),
       );
       line(mod.replace("pulumi-vast-api-keys", "pkg"), `${fmt(median(times), 1)} ms`);
+    }
+
+    console.log("provider plugin: cold start (spawn to the port on stdout, median of 7) and tarball size");
+    const plugin = pluginPaths(ROOT);
+    if (!fs.existsSync(plugin.executable)) {
+      line("plugin", "not built, skipped: run `npm run build:plugin`");
+    } else {
+      const starts: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const proc = await startPluginProcess(plugin.executable);
+        starts.push(proc.startupMs);
+        await proc.stop();
+      }
+      line("cold start", `${fmt(median(starts), 0)} ms`);
+      line("tarball", `${fmt(fs.statSync(plugin.tarball).size / 1024, 0)} KB`);
     }
 
     console.log("per-call overhead vs a bare undici request (GET users/current, 300 calls, pacing off)");

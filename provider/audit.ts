@@ -9,6 +9,11 @@ import type { ApiKeyInfo } from "./keys";
 /** The type token of `VastApiKey` resources. */
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:ApiKey";
 
+/** The type token of the provider plugin's `vast:index:ApiKey` resources (YAML, imports, `ApiKey`). */
+export const PLUGIN_API_KEY_TYPE = "vast:index:ApiKey";
+
+const MANAGED_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
+
 /** A key that a stack manages, according to its state. */
 export interface ManagedKeyRef {
   /** Vast key id (the resource id). */
@@ -38,7 +43,7 @@ const exportSchema = z.object({ deployment: z.object({ resources }).loose() }).l
 const checkpointSchema = z.object({ checkpoint: z.object({ latest: z.object({ resources }).loose().nullish() }).loose() }).loose();
 
 /**
- * Extracts the managed keys from one state document. Lookups made with `VastApiKey.get`
+ * Extracts the managed keys (of both resource types) from one state document. Lookups made with `VastApiKey.get`
  * (external resources) are not managed and are skipped.
  * @throws Error naming `source` when the document is not a Pulumi state.
  */
@@ -50,7 +55,7 @@ export function managedKeysFromState(state: unknown, source: string): ManagedKey
   }
   const list = exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources;
   return (list ?? [])
-    .filter((r) => r.type === API_KEY_TYPE && !r.external && r.id && /^\d+$/.test(r.id))
+    .filter((r) => MANAGED_KEY_TYPES.has(r.type) && !r.external && r.id && /^\d+$/.test(r.id))
     .map((r) => {
       const [, stack = "?"] = /^urn:pulumi:([^:]+)::/.exec(r.urn) ?? [];
       return { id: Number(r.id), resource: r.urn.split("::").pop() ?? r.urn, stack, source };

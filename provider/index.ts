@@ -12,6 +12,7 @@ export {
   formatReport,
   type ManagedKeyRef,
   managedKeysFromState,
+  PLUGIN_API_KEY_TYPE,
 } from "./audit";
 export {
   type ClientStats,
@@ -44,6 +45,7 @@ export {
   presets,
   unknownCategories,
 } from "./permissions";
+export { ApiKey, type ApiKeyArgs } from "./plugin/resource";
 export { type AdoptArgs, VastApiKey, type VastApiKeyArgs } from "./resource";
 export { type RotatingKey, RotatingVastApiKey, type RotatingVastApiKeyArgs } from "./rotating/resource";
 export { rotatingVastApiKeyProvider, vastApiKeyProvider } from "./shim";

@@ -2,7 +2,8 @@
  * `VastApiKey`: a Vast.ai API key as a Pulumi resource.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type PermissionDoc, unknownCategories } from "./permissions";
+import { warnOnUnknownCategories } from "./category-warnings";
+import type { PermissionDoc } from "./permissions";
 import { vastApiKeyProvider } from "./shim";
 
 /** Take an existing key under management instead of creating one. */
@@ -77,6 +78,8 @@ export class VastApiKey extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   /** Vast's numeric key id (the resource `id` is the same number as a string). */
   declare readonly keyId: pulumi.Output<number>;
+  /** The Vast account (user id) the key belongs to; a credential of another account is refused. */
+  declare readonly accountId: pulumi.Output<number>;
   /** The configured rotation age in days, if any. */
   declare readonly rotateAfterDays: pulumi.Output<number | undefined>;
   /** The configured rotation trigger, if any. */
@@ -104,22 +107,13 @@ export class VastApiKey extends pulumi.dynamic.Resource {
         key: undefined,
         createdAt: undefined,
         keyId: undefined,
+        accountId: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
       "vast",
       "ApiKey",
     );
-    if (!lookup && a.permissions !== undefined) {
-      pulumi.output(a.permissions).apply((doc) => {
-        const unknown = doc && typeof doc === "object" && doc.api ? unknownCategories(doc) : [];
-        if (unknown.length) {
-          pulumi.log.warn(
-            `permissions: categor${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")} not documented by Vast; sent as-is (check the spelling)`,
-            this,
-          );
-        }
-      });
-    }
+    if (!lookup && a.permissions !== undefined) warnOnUnknownCategories(a.permissions, this);
   }
 
   /**

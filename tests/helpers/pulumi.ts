@@ -60,6 +60,8 @@ export interface PulumiWorkspaceOptions {
 export class PulumiWorkspace {
   /** Temp directory with PULUMI_HOME and the file:// backend. */
   readonly scratch: string;
+  /** What every CLI run printed (stdout and stderr), for secret scans; runs with `--show-secrets` are left out. */
+  readonly transcript: string[] = [];
   private readonly env: NodeJS.ProcessEnv;
 
   /**
@@ -84,6 +86,7 @@ export class PulumiWorkspace {
   /** Runs `pulumi <args>` in the project; rejects on a non-zero exit unless `allowFailure`. */
   async run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<ProcessResult> {
     const r = await runProcess("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
+    if (!args.includes("--show-secrets")) this.transcript.push(r.stdout, r.stderr);
     if (r.code !== 0 && !opts.allowFailure) {
       throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
     }
@@ -121,6 +124,15 @@ export class PulumiWorkspace {
     return parseEvents((await this.run(["destroy", "--yes", "--json", "--stack", stack])).stdout);
   }
 
+  /**
+   * `pulumi import <type> <name> <id>` without code generation (the Node.js language host built
+   * here cannot generate code) and without protecting the imported resource, so that `destroy`
+   * works; returns the CLI's output.
+   */
+  async importResource(stack: string, type: string, name: string, id: string): Promise<ProcessResult> {
+    return this.run(["import", type, name, id, "--yes", "--generate-code=false", "--protect=false", "--stack", stack]);
+  }
+
   /** `pulumi stack export` as text (what a state file holds). */
   async exportState(stack: string): Promise<string> {
     return (await this.run(["stack", "export", "--stack", stack])).stdout;
@@ -155,7 +167,8 @@ export function opsByName(events: EngineEvent[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const e of events) {
     const m = e.resOutputsEvent?.metadata;
-    if (!m?.urn.includes("vast:ApiKey")) continue;
+    // Both doors: `pulumi-nodejs:dynamic/vast:ApiKey` (VastApiKey) and `vast:index:ApiKey` (the plugin).
+    if (!m || !/vast:(index:)?ApiKey::/.test(m.urn)) continue;
     const name = m.urn.split("::").pop() ?? m.urn;
     out[name] = [...(out[name] ?? []), m.op];
   }

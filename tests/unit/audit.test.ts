@@ -1,4 +1,4 @@
-import { API_KEY_TYPE, auditKeys, formatReport, managedKeysFromState } from "../../provider/audit";
+import { API_KEY_TYPE, auditKeys, formatReport, managedKeysFromState, PLUGIN_API_KEY_TYPE } from "../../provider/audit";
 
 const urn = (stack: string, name: string) => `urn:pulumi:${stack}::proj::${API_KEY_TYPE}::${name}`;
 const exported = {
@@ -28,6 +28,10 @@ describe("audit", () => {
       { id: 13, resource: "prod-gone", stack: "prod", source: "prod.json" },
     ]);
     expect(managedKeysFromState(checkpoint, "dev.json").map((m) => m.id)).toEqual([14]);
+    const plugin = {
+      deployment: { resources: [{ urn: `urn:pulumi:yaml::p::${PLUGIN_API_KEY_TYPE}::deploy`, type: PLUGIN_API_KEY_TYPE, id: "15" }] },
+    };
+    expect(managedKeysFromState(plugin, "yaml.json")).toEqual([{ id: 15, resource: "deploy", stack: "yaml", source: "yaml.json" }]);
     expect(() => managedKeysFromState({ hello: 1 }, "x.json")).toThrow(/x.json: not a Pulumi state/);
   });
 

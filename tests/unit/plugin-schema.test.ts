@@ -1,0 +1,75 @@
+/**
+ * The `vast` package schema: committed `schema.json` is what `GetSchema` serves, every input and
+ * every public output of the resource is present and documented, the key value is secret.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { apiKeyInputsSchema } from "../../provider/inputs";
+import { API_KEY } from "../../provider/plugin/api-key";
+import { RESOURCE_KINDS } from "../../provider/plugin/resources";
+import { buildSchema, type PropertySpec, schemaJson } from "../../provider/plugin/schema";
+import { apiKeyOutputsSchema } from "../../provider/state";
+import { ROOT } from "../helpers/emulator";
+
+const schema = buildSchema();
+const apiKey = schema.resources["vast:index:ApiKey"];
+if (!apiKey) throw new Error("vast:index:ApiKey missing from the schema");
+const inputs = apiKey.inputProperties ?? {};
+
+/** The outputs README.md documents for `VastApiKey` (the resource's public shape). */
+const DOCUMENTED_OUTPUTS = ["name", "permissions", "keyParams", "key", "createdAt", "keyId", "accountId", "rotateAfterDays", "rotationTrigger"];
+
+function refType(spec: PropertySpec | undefined) {
+  const token = spec?.$ref?.replace("#/types/", "");
+  const type = token ? schema.types[token] : undefined;
+  if (!type) throw new Error(`no schema type behind ${spec?.$ref}`);
+  return type;
+}
+
+describe("package schema", () => {
+  it("schema.json in the repository is exactly what GetSchema serves (run `npm run schema` after changing it)", () => {
+    expect(fs.readFileSync(path.join(ROOT, "schema.json"), "utf8")).toBe(schemaJson());
+  });
+
+  it("names the package vast, at the package version, with a resource for every type the plugin serves", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(schema).toMatchObject({ name: "vast", version: pkg.version });
+    expect(Object.keys(schema.resources).sort()).toEqual([...RESOURCE_KINDS.keys()].sort());
+  });
+
+  it("has every input the runtime validates, each with a description; only permissions is required", () => {
+    expect(Object.keys(inputs).sort()).toEqual(Object.keys(apiKeyInputsSchema.shape).sort());
+    for (const spec of Object.values(inputs)) expect(spec.description?.length).toBeGreaterThan(10);
+    // `name` defaults to the resource name, as with VastApiKey.
+    expect(apiKey.requiredInputs).toEqual(["permissions"]);
+  });
+
+  it("has every documented output, and every stored output is either public or declared internal", () => {
+    expect(Object.keys(apiKey.properties).sort()).toEqual([...DOCUMENTED_OUTPUTS].sort());
+    const stored = Object.keys(apiKeyOutputsSchema.shape);
+    const classified = [...Object.keys(apiKey.properties), ...API_KEY.schema.internalOutputs];
+    expect(stored.filter((f) => !classified.includes(f))).toEqual([]);
+    for (const spec of Object.values(apiKey.properties)) expect(spec.description?.length).toBeGreaterThan(5);
+    expect(apiKey.required).toEqual(expect.arrayContaining(["keyId", "name", "createdAt", "permissions"]));
+    expect(apiKey.required).not.toContain("key");
+  });
+
+  it("marks the key value secret, and the adopt input (which may hold a key value)", () => {
+    const secretOutputs = Object.entries(apiKey.properties).filter(([, s]) => s.secret);
+    expect(secretOutputs.map(([n]) => n)).toEqual(["key"]);
+    expect(inputs.adopt?.secret).toBe(true);
+    expect(refType(inputs.adopt).properties.key?.secret).toBe(true);
+    expect(schema.config.variables.apiKey?.secret).toBe(true);
+    expect(schema.provider.inputProperties.apiKey?.secret).toBe(true);
+  });
+
+  it("types inputs as the runtime does: numbers, strings, the permission document as an object", () => {
+    expect(inputs.name?.type).toBe("string");
+    expect(inputs.rotateAfterDays?.type).toBe("number");
+    expect(refType(inputs.adopt).properties.keyId?.type).toBe("integer");
+    expect(refType(inputs.adopt).required).toEqual(["keyId"]);
+    expect(refType(inputs.permissions).required).toEqual(["api"]);
+    expect(apiKey.properties.permissions?.$ref).toBe(inputs.permissions?.$ref);
+    expect(apiKey.properties.keyId?.type).toBe("integer");
+  });
+});
