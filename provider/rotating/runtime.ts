@@ -34,11 +34,13 @@ type Props = Record<string, unknown>;
 export { configure } from "../runtime";
 
 /**
- * The session for a stored key. This is where a check that the state's keys belong to the
- * configured account goes, once state records the account.
+ * The session for stored keys, after checking that they belong to the credential's account
+ * (a credential of another account must never make them look "gone"). Returns the account id.
  */
-function sessionFor(_state?: RotatingKeyState): AccountSession {
-  return currentSession();
+async function sessionFor(state: RotatingKeyState, action: string): Promise<{ session: AccountSession; accountId: number }> {
+  const session = currentSession();
+  const accountId = await session.assertAccount(state.accountId, state.current?.keyId ?? state.previous?.keyId ?? 0, action);
+  return { session, accountId };
 }
 
 /** Validates inputs before any API call and fills in the `overlapDays` default. */
@@ -65,9 +67,12 @@ export async function diff(_id: string, olds: Props, news: Props): Promise<dynam
 export async function create(raw: Props): Promise<dynamic.CreateResult> {
   const inputs = parseRotatingInputs(raw);
   const at = now();
-  const made = await createGeneration(sessionFor(), inputs, 1, at);
+  const session = currentSession();
+  const { userId: accountId } = await session.identity();
+  const made = await createGeneration(session, inputs, 1, at);
   const state: RotatingKeyState = {
     schemaVersion: ROTATING_STATE_SCHEMA_VERSION,
+    accountId,
     ...declaredSettings(inputs),
     generation: 1,
     current: made.ref,
@@ -87,12 +92,17 @@ export async function read(id: string, props?: Props): Promise<dynamic.ReadResul
     throw new VastInputError("id", `RotatingVastApiKey ${id} cannot be read without its state: it has no lookup by id`);
   }
   const state = upgradeRotatingState(props);
-  const session = sessionFor(state);
+  const { session, accountId } = await sessionFor(state, "refresh");
   const [current, previous] = await Promise.all([
     observe(session, state.current, state.tracking.current),
     observe(session, state.previous, state.tracking.previous),
   ]);
-  const next: RotatingKeyState = { ...state, tracking: { ...state.tracking, current, previous } };
+  const next: RotatingKeyState = {
+    ...state,
+    schemaVersion: ROTATING_STATE_SCHEMA_VERSION,
+    accountId,
+    tracking: { ...state.tracking, current, previous },
+  };
   return { id, props: toOutputs(next) };
 }
 
@@ -105,21 +115,21 @@ export async function update(_id: string, olds: Props, news: Props): Promise<dyn
   const inputs = parseRotatingInputs(news);
   const at = now();
   const plan = planRotation(state, inputs, at);
-  const session = sessionFor(state);
-  if (plan.deletePrevious && state.previous) await session.deleteKey(state.previous.keyId);
+  const { session, accountId } = await sessionFor(state, "update");
+  if (plan.deletePrevious && state.previous) await session.deleteKey(state.previous.keyId, accountId);
   const created = plan.createKey ? await createGeneration(session, inputs, plan.generation, at) : undefined;
-  return { outs: toOutputs(applyPlan(state, plan, inputs, at, created)) };
+  return { outs: toOutputs({ ...applyPlan(state, plan, inputs, at, created), accountId }) };
 }
 
 /** Destroy: deletes `previous`, then `current`; keys already gone count as deleted. */
 export async function remove(_id: string, props: Props): Promise<void> {
   const state = upgradeRotatingState(props);
-  const session = sessionFor(state);
+  const session = currentSession();
   const keys = [
     { ref: state.previous, tracked: state.tracking.previous },
     { ref: state.current, tracked: state.tracking.current },
   ];
-  for (const { ref, tracked } of keys) if (ref && !tracked?.gone) await session.deleteKey(ref.keyId);
+  for (const { ref, tracked } of keys) if (ref && !tracked?.gone) await session.deleteKey(ref.keyId, state.accountId);
 }
 
 export { remove as delete };

@@ -8,8 +8,13 @@ import { z } from "zod";
 import { ErrorCodes, VastError } from "../errors";
 import type { RotatingKeyInputs } from "./inputs";
 
-/** Version of the output shape written by this package version. */
-export const ROTATING_STATE_SCHEMA_VERSION = 1;
+/**
+ * Version of the output shape written by this package version.
+ * - 1: the first shape.
+ * - 2: adds `accountId`, the Vast account both keys live in (recorded by the next read or update
+ *   of version-1 state).
+ */
+export const ROTATING_STATE_SCHEMA_VERSION = 2;
 
 /** One Vast key as consumers see it: the `current` and `previous` outputs (secret as a whole). */
 export const keyRefSchema = z
@@ -43,6 +48,8 @@ export const trackedKeySchema = z
 export const rotatingKeyStateSchema = z
   .object({
     schemaVersion: z.number().int().positive(),
+    /** The Vast account (user id) the keys live in; a credential of another account is refused. */
+    accountId: z.number().int().nonnegative().optional(),
     /** Settings of the current key (the declared ones when it was created). */
     name: z.string(),
     permissions: z.unknown(),
@@ -83,8 +90,11 @@ export function upgradeRotatingState(raw: Record<string, unknown>): RotatingKeyS
   const { __provider: _p, ...rest } = raw;
   const parsed = rotatingKeyStateSchema.safeParse({ ...rest, schemaVersion: version });
   if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new VastError(ErrorCodes.badResponse, `stored state of this rotating key is unreadable (${where})`);
+    const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`).join("; ");
+    throw new VastError(
+      ErrorCodes.stateUnreadable,
+      `the stored state of this rotating key is unreadable (${where}); its keys are still on Vast: find them with \`vast-api-keys audit\` (names <name>-<n>)`,
+    );
   }
   return parsed.data;
 }

@@ -132,7 +132,14 @@ async function fresh(inputs: Record<string, unknown> = {}) {
 describe("RotatingVastApiKey lifecycle through the provider", () => {
   it("creates <name>-1 as current with a working secret value; a fresh key needs nothing", async () => {
     const r = await fresh({ overlapDays: undefined });
-    expect(r.outs).toMatchObject({ name: "scaler", rotateEveryDays: 30, overlapDays: 7.5, generation: 1, schemaVersion: 1 });
+    expect(r.outs).toMatchObject({
+      name: "scaler",
+      rotateEveryDays: 30,
+      overlapDays: 7.5,
+      generation: 1,
+      schemaVersion: 2,
+      accountId: r.account.userId,
+    });
     expect(r.current).toMatchObject({
       name: "scaler-1",
       createdAt: new Date(T0).toISOString(),
@@ -291,6 +298,21 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect(await r.live()).toEqual(["scaler-2"]);
     await r.up();
     expect(await r.live()).toEqual(["scaler-2", "scaler-3"]);
+  });
+
+  it("with a credential of another account: refresh, update and delete fail naming both accounts; the keys survive", async () => {
+    const r = await fresh();
+    const other = await emu.newAccount();
+    await useAccount(provider, emu.url, other.apiKey);
+    const wrong = { code: "VAST_WRONG_ACCOUNT", message: expect.stringMatching(`account ${r.account.userId} \\(recorded in state\\)`) };
+    await expect(provider.read?.(r.id, r.outs)).rejects.toMatchObject(wrong);
+    at(31);
+    await expect(provider.update?.(r.id, r.outs, r.outs)).rejects.toMatchObject(wrong);
+    await expect(provider.delete?.(r.id, r.outs)).rejects.toMatchObject(wrong);
+    expect(await r.live()).toEqual(["scaler-1"]);
+    await useAccount(provider, emu.url, r.account.apiKey);
+    await provider.delete?.(r.id, r.outs);
+    expect(await r.live()).toEqual([]);
   });
 
   it("changing the schedule alone is an in-place update without key operations", async () => {

@@ -17,7 +17,17 @@ if (!apiKey) throw new Error("vast:index:ApiKey missing from the schema");
 const inputs = apiKey.inputProperties ?? {};
 
 /** The outputs README.md documents for `VastApiKey` (the resource's public shape). */
-const DOCUMENTED_OUTPUTS = ["name", "permissions", "keyParams", "key", "createdAt", "keyId", "accountId", "rotateAfterDays", "rotationTrigger"];
+const DOCUMENTED_OUTPUTS = [
+  "name",
+  "permissions",
+  "keyParams",
+  "key",
+  "createdAt",
+  "keyId",
+  "accountId",
+  "rotateAfterDays",
+  "rotationTrigger",
+];
 
 function refType(spec: PropertySpec | undefined) {
   const token = spec?.$ref?.replace("#/types/", "");
