@@ -59,6 +59,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 log() { echo "install-pulumi: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 mmss() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+listing() { paste -sd , <<<"$1" | sed 's/,/, /g'; } # lines -> "a, b, c"
 
 [[ "$HEARTBEAT" =~ ^[1-9][0-9]*$ ]] || die "INSTALL_PULUMI_HEARTBEAT must be a whole number of seconds, found '$HEARTBEAT'"
 [[ "$PULUMI_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] \
@@ -82,7 +83,10 @@ path_lacks() {
     command -v "$b" >/dev/null 2>&1 || { echo "$b"; return 0; }
   done
   if [ -f "$SHIM_SRC" ]; then
-    s=$(command -v "$SHIM" 2>/dev/null) && cmp -s "$s" "$SHIM_SRC" || { echo "$SHIM (as in policy/bin/)"; return 0; }
+    if ! s=$(command -v "$SHIM" 2>/dev/null) || ! cmp -s "$s" "$SHIM_SRC"; then
+      echo "$SHIM (as in policy/bin/)"
+      return 0
+    fi
   fi
   return 1
 }
@@ -114,15 +118,17 @@ refresh_shim
 todo=$(missing)
 [ -z "$todo" ] && { done_line; exit 0; }
 
-# Measured on 2 cores (README, "Development notes"): cold, with an empty Go module cache, about
-# 9 minutes, most of it the CLI; completing a cache that has the CLI, about 2 minutes.
+# Measured on 2 cores (README, "Development notes"): from nothing (empty Go caches), 22m39s with
+# the machine busy (load average ~9; the CLI's compile alone was 16 min); on a less busy machine
+# the CLI and the Node.js host took 9 min, so about 11 min in all; adding the YAML and Python
+# hosts to a cache that has the CLI, 2 to 4 min.
 if [ "$(echo "$todo" | head -n 1)" = pulumi ]; then
-  estimate="the first build takes about 9 minutes on 2 cores (about 1.7 GB of Go modules to download on a cold machine)"
+  estimate="the first build takes 10 to 25 minutes on 2 cores, depending on load (measured: 22m39s on a busy machine), and downloads about 1.8 GB of Go modules"
 else
-  estimate="this takes about 2 minutes"
+  estimate="this takes 2 to 4 minutes"
 fi
 gocaches=$(go env GOMODCACHE GOCACHE 2>/dev/null | paste -sd ' ' | sed 's/ / and /') || true
-log "building $(echo $todo | sed 's/ /, /g') from Go modules: $estimate; binaries are cached in $BIN${gocaches:+, the Go caches in $gocaches}"
+log "building $(listing "$todo") from Go modules: $estimate; binaries are cached in $BIN${gocaches:+, the Go caches in $gocaches}"
 
 command -v go >/dev/null 2>&1 || die "Go (1.25 or newer) is required to build the Pulumi CLI; install it, or put a Pulumi CLI with all of ${BUILT[*]} on PATH"
 
@@ -156,21 +162,22 @@ trap 'exit 130' INT TERM
 # The shim is copied without the lock, so its temporary file is left alone.
 find "$BIN" -maxdepth 1 -name '.*.tmp.*' ! -name ".$SHIM.tmp.*" -exec rm -f {} + 2>/dev/null || true
 
-# ", N modules downloaded, N packages compiled" so far in a Go log, leaving out zeros (`go build
-# -v` prints each package it compiles, not the ones it finds in the build cache).
+# ", N modules downloaded, N packages compiled" so far in a Go log, leaving out zeros. `go build
+# -v` prints each package it compiles (not the ones it finds in the build cache) as a bare import
+# path; `go get` prints "go: downloading <module> <version>".
 counts() {
   local dl pk
   dl=$(grep -c '^go: downloading' "$1" || true)
-  pk=$(grep -vc '^go: ' "$1" || true)
-  ((dl == 0)) || printf ', %s modules downloaded' "$dl"
-  ((pk == 0)) || printf ', %s packages compiled' "$pk"
+  pk=$(grep -Ec '^[[:alnum:]][^[:space:]]*$' "$1" || true)
+  ((dl == 0)) || printf ', %s module%s downloaded' "$dl" "$( ((dl == 1)) || echo s)"
+  ((pk == 0)) || printf ', %s package%s compiled' "$pk" "$( ((pk == 1)) || echo s)"
 }
 
 # run_step LABEL COMMAND...: runs COMMAND (a command or a function) with its output in a log
 # file, printing a progress line every $HEARTBEAT s, so that no step is silent for long. On
 # failure, prints the log's tail and exits.
 run_step() {
-  local label=$1 t0=$SECONDS n=0 rc=0 logf
+  local label=$1 t0=$SECONDS next=$((SECONDS + HEARTBEAT)) rc=0 logf
   shift
   logf="$LOGS/$(printf '%s' "$label" | tr -cs 'A-Za-z0-9' '-').log"
   log "  $label"
@@ -178,8 +185,8 @@ run_step() {
   CHILD=$!
   while kill -0 "$CHILD" 2>/dev/null; do
     sleep 1
-    n=$((n + 1))
-    if ((n % HEARTBEAT == 0)); then
+    if ((SECONDS >= next)); then
+      next=$((next + HEARTBEAT))
       log "    ... $(mmss $((SECONDS - t0)))$(counts "$logf"); latest: $(tail -n 1 "$logf" | cut -c1-80)"
     fi
   done
@@ -210,7 +217,7 @@ module_dir() {
 
 # Same flags as upstream's .goreleaser.yml.
 export CGO_ENABLED=0
-GO_FLAGS=(-v -trimpath -tags osusergo,grpcnotrace)
+GO_FLAGS=(-v -trimpath -tags "osusergo,grpcnotrace")
 
 fetch_cli() {
   wrapper src pulumi-build
@@ -318,5 +325,5 @@ for piece in $todo; do
 done
 
 "$BIN/pulumi" version >&2
-log "built $(echo $todo | sed 's/ /, /g') in $(mmss $((SECONDS - START)))"
+log "built $(listing "$todo") in $(mmss $((SECONDS - START)))"
 done_line
