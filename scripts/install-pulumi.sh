@@ -130,7 +130,7 @@ fi
 gocaches=$(go env GOMODCACHE GOCACHE 2>/dev/null | paste -sd ' ' | sed 's/ / and /') || true
 log "building $(listing "$todo") from Go modules: $estimate; binaries are cached in $BIN${gocaches:+, the Go caches in $gocaches}"
 
-command -v go >/dev/null 2>&1 || die "Go (1.25 or newer) is required to build the Pulumi CLI; install it, or put a Pulumi CLI with all of ${BUILT[*]} on PATH"
+command -v go >/dev/null 2>&1 || die "Go (1.25.11 or newer) is required to build the Pulumi CLI; install it, or put a Pulumi CLI with all of ${BUILT[*]} on PATH"
 
 # One build at a time per cache: a second run waits, then finds the work done.
 if command -v flock >/dev/null 2>&1; then
