@@ -133,7 +133,9 @@ log "building $(listing "$todo") from Go modules: $estimate; binaries are cached
 command -v go >/dev/null 2>&1 || die "Go (1.25.11 or newer) is required to build the Pulumi CLI; install it, or put a Pulumi CLI with all of ${BUILT[*]} on PATH"
 
 # One build at a time per cache: a second run waits, then finds the work done.
+locked=""
 if command -v flock >/dev/null 2>&1; then
+  locked=1
   exec 9>>"$OUT/.lock"
   if ! flock -n 9; then
     log "another install-pulumi run is building into $OUT; waiting for it to finish"
@@ -160,7 +162,9 @@ trap stop_step EXIT
 trap 'exit 130' INT TERM
 # Temporary binaries left by an interrupted run (we hold the lock, so nobody is writing them).
 # The shim is copied without the lock, so its temporary file is left alone.
-find "$BIN" -maxdepth 1 -name '.*.tmp.*' ! -name ".$SHIM.tmp.*" -exec rm -f {} + 2>/dev/null || true
+if [ -n "$locked" ]; then
+  find "$BIN" -maxdepth 1 -name '.*.tmp.*' ! -name ".$SHIM.tmp.*" -exec rm -f {} + 2>/dev/null || true
+fi
 
 # ", N modules downloaded, N packages compiled" so far in a Go log, leaving out zeros. `go build
 # -v` prints each package it compiles (not the ones it finds in the build cache) as a bare import
