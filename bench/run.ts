@@ -3,10 +3,11 @@
  * delete 2 s, list 1 s). Not part of the test pass/fail; prints each figure and its ratio to
  * the floor or the target.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { request } from "undici";
+import { promisify } from "node:util";
+import { Agent, getGlobalDispatcher, request, setGlobalDispatcher } from "undici";
 import { startEmulatorProcess } from "../emulator/process";
 import { VastClient } from "../provider/client/client";
 import { Pacer } from "../provider/client/pacing";
@@ -16,6 +17,7 @@ import { serializeProvider } from "../scripts/serialize-provider";
 import { BASELINES, baselineCreate } from "./baselines";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const run = promisify(execFile);
 const KEYS = 20;
 const CALLERS = 8;
 const CREATE_INTERVAL_S = 2;
@@ -36,6 +38,19 @@ async function pool(n: number, callers: number, work: (i: number) => Promise<voi
   return (performance.now() - start) / 1000;
 }
 
+/**
+ * Starts a section on new connections: a fresh global undici dispatcher, which the baselines, the
+ * bare requests and the emulator's admin client use. Without it a section could pick a pooled
+ * socket that the emulator closed after its keep-alive window while an earlier section kept this
+ * process busy, and fail with "other side closed" (a bare request is never retried). The
+ * provider's own pool is left alone: its sessions hold it, and it retries reads on a dead socket.
+ */
+async function freshConnections(): Promise<void> {
+  const previous = getGlobalDispatcher();
+  setGlobalDispatcher(new Agent());
+  await previous.close();
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
@@ -45,6 +60,7 @@ async function main(): Promise<void> {
   const emu = await startEmulatorProcess({ rateLimitScale: 1 });
   try {
     console.log(`create ${KEYS} keys with ${CALLERS} concurrent callers (floor = ${KEYS - 1} x ${CREATE_INTERVAL_S} s = ${FLOOR_S} s)`);
+    await freshConnections();
     const mine = await emu.newAccount();
     await vastApiKeyProvider.configure?.({
       config: { get: (k: string) => ({ "vast:apiKey": mine.apiKey, "vast:url": emu.url })[k], require: (k: string) => k },
@@ -68,6 +84,7 @@ async function main(): Promise<void> {
     );
 
     for (const policy of BASELINES) {
+      await freshConnections();
       const acct = await emu.newAccount();
       since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
       let failed = 0;
@@ -81,6 +98,7 @@ async function main(): Promise<void> {
     }
 
     console.log(`refresh (read) of ${created.length} keys, all at once as the engine does`);
+    await freshConnections();
     since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
     const readStart = performance.now();
     await Promise.all(created.map((c) => vastApiKeyProvider.read?.(c.id, c.outs)));
@@ -92,12 +110,16 @@ async function main(): Promise<void> {
     const bytes = Buffer.byteLength(await serializeProvider(vastApiKeyProvider));
     line("per resource", `${bytes} bytes  ratio ${fmt(bytes / 2048)} of 2 KB  (target <= 1.00)`);
 
+    // Child processes run asynchronously so that this process keeps serving its timers (undici
+    // closes idle sockets on one) instead of blocking for seconds.
     console.log("cold require (fresh node process, median of 5)");
     for (const mod of ["pulumi-vast-api-keys", "pulumi-vast-api-keys/runtime"]) {
       const script = `const s=process.hrtime.bigint();require(${JSON.stringify(mod)});console.log(Number(process.hrtime.bigint()-s)/1e6)`;
-      const times = Array.from({ length: 5 }, () =>
-        Number(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" })),
-      );
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { stdout } = await run(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+        times.push(Number(stdout));
+      }
       line(mod.replace("pulumi-vast-api-keys", "pkg"), `${fmt(median(times), 1)} ms`);
     }
 
@@ -117,6 +139,7 @@ async function main(): Promise<void> {
     }
 
     console.log("per-call overhead vs a bare undici request (GET users/current, 300 calls, pacing off)");
+    await freshConnections();
     const acct = await emu.newAccount();
     const client = new VastClient({ baseUrl: emu.url, apiKey: acct.apiKey, pacer: new Pacer({ scale: 0 }) });
     const N = 300;

@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: the whole story on the embedded emulator, with the real Pulumi CLI.
+ * `npm run demo`: the whole story on the embedded emulator, with the real Pulumi CLI (found on
+ * PATH or in the install script's cache, or built there first: see `ensurePulumiCli`).
  * Starts the Vast API emulator (state file `.emulator/demo/state.json`), runs the root stack
  * `prod` (`pulumi up`), prints its outputs with secrets masked, deletes a key behind Pulumi's back
  * and shows the drift (`pulumi preview --refresh`), repairs it (`pulumi up --refresh`), and
@@ -11,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EmulatorAdmin } from "../emulator/admin";
 import { startEmulator } from "../emulator/server";
-import { localEngineEnv, pulumiBinDir } from "./pulumi-cli";
+import { ensurePulumiCli, localEngineEnv } from "./pulumi-cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACK = "prod";
@@ -45,8 +46,11 @@ function pulumi(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<vo
 }
 
 async function main(): Promise<void> {
+  // The CLI from PATH or the install script's cache; on a fresh machine the script builds it
+  // first, saying so and how long it takes, with progress on stderr.
+  let bin: string;
   try {
-    pulumiBinDir();
+    bin = ensurePulumiCli();
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
@@ -59,9 +63,14 @@ async function main(): Promise<void> {
   const admin = new EmulatorAdmin(emu.url, emu.adminToken);
   console.log(`  emulator: ${emu.url}   state file: ${path.relative(ROOT, stateFile)}`);
   console.log(`  management key: key id ${emu.seed.keyId} (full access), passed to Pulumi as VAST_API_KEY`);
+  console.log(`  Pulumi CLI: ${bin}`);
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "vast-demo-"));
-  const env = localEngineEnv(scratch, { VAST_URL: emu.url, VAST_API_KEY: emu.seed.apiKey });
+  const env = localEngineEnv(scratch, {
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    VAST_URL: emu.url,
+    VAST_API_KEY: emu.seed.apiKey,
+  });
   const cwd = projectCopy(scratch);
   try {
     await pulumi(["stack", "select", "--create"], env, cwd);

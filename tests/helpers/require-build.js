@@ -7,6 +7,8 @@ module.exports = async () => {
   const required = ["dist/provider/runtime.js", "dist/emulator/cli.js", "node_modules/pulumi-vast-api-keys/package.json"];
   const missing = required.filter((f) => !fs.existsSync(path.join(root, f)));
   if (missing.length) {
-    throw new Error(`Missing ${missing.join(", ")}: run \`npm ci\` (links the package) and \`npm run build\` first.`);
+    throw new Error(
+      `Missing ${missing.join(", ")}: run \`npm install\` first (it links the package to itself and builds dist/), or \`npm run build\`.`,
+    );
   }
 };
