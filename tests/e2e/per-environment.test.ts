@@ -15,7 +15,8 @@ const STACKS = ["dev", "staging", "prod"] as const;
 const DECLARED: Record<string, unknown> = {
   "dev-developer": presets.instanceManagementWithBilling(),
   "staging-ci-deploy": presets.instanceManagementOnly(),
-  "prod-autoscaler": presets.instanceManagementWithoutBilling(),
+  // A RotatingVastApiKey: its keys are named <role>-<generation>.
+  "prod-autoscaler-1": presets.instanceManagementWithoutBilling(),
   "prod-monitoring": presets.readOnly(),
 };
 
@@ -59,7 +60,7 @@ describe("per-environment keys on the real engine", () => {
     const prod = await ws.outputs("prod");
     expect(prod.keyValues).toEqual({ autoscaler: "[secret]", monitoring: "[secret]" });
     const revealed = (await ws.outputs("prod", true)).keyValues as Record<string, string>;
-    expect(revealed.autoscaler).toBe(keys.find((k) => k.name === "prod-autoscaler")?.key);
+    expect(revealed.autoscaler).toBe(keys.find((k) => k.name === "prod-autoscaler-1")?.key);
   });
 
   it("keeps every key value and the management key out of the state in plaintext", async () => {
@@ -98,15 +99,15 @@ describe("per-environment keys on the real engine", () => {
   });
 
   it("permissions changed outside Pulumi show up in refresh, and up replaces the key", async () => {
-    const before = (await managedKeys()).find((k) => k.name === "prod-autoscaler");
-    if (!before) throw new Error("prod-autoscaler missing");
-    await emu.admin.editKey(before.id, { permissions: { api: { misc: {} } } });
+    const before = (await managedKeys()).find((k) => k.name === "prod-monitoring");
+    if (!before) throw new Error("prod-monitoring missing");
+    await emu.admin.editKey(before.id, { permissions: { api: { instance_read: {} } } });
     expect(summaryOf(await ws.refresh("prod"))).toMatchObject({ update: 1 });
     const plan = await ws.preview("prod");
     expect(plan.changeSummary).toMatchObject({ replace: 1 });
     await ws.up("prod");
-    const after = (await managedKeys()).find((k) => k.name === "prod-autoscaler");
-    expect(after?.permissions).toEqual(DECLARED["prod-autoscaler"]);
+    const after = (await managedKeys()).find((k) => k.name === "prod-monitoring");
+    expect(after?.permissions).toEqual(DECLARED["prod-monitoring"]);
     expect((await call(emu.url, "GET", "/api/v0/users/current/", { key: before.key })).status).toBe(401);
   });
 
@@ -118,7 +119,7 @@ describe("per-environment keys on the real engine", () => {
     );
     for (const stack of ["dev", "prod"]) await ws.run(["preview", "--expect-no-changes", "--stack", stack]);
     const after = new Map((await managedKeys()).map((k) => [k.name, k.id]));
-    for (const name of ["dev-developer", "prod-autoscaler", "prod-monitoring"]) expect(after.get(name)).toBe(before.get(name));
+    for (const name of ["dev-developer", "prod-autoscaler-1", "prod-monitoring"]) expect(after.get(name)).toBe(before.get(name));
     expect(after.get("staging-ci-deploy")).not.toBe(before.get("staging-ci-deploy"));
   });
 

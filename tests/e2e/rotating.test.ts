@@ -83,10 +83,8 @@ beforeAll(async () => {
   keys = new PulumiWorkspace(installExample("per-environment"), { VAST_PACING_SCALE: "0.1" });
   consumer = new PulumiWorkspace(installExample("consumer"), { VAST_PACING_SCALE: "0.1" }, { shareBackendWith: keys });
   await keys.initStack(STACK, { url: emu.url, apiKey: account.apiKey });
-  // prod's autoscaler is used by another stack: rotate it with an overlap.
-  await keys.run(["config", "rm", "--path", "keys.autoscaler.rotateAfterDays", "--stack", STACK]);
-  await keys.run(["config", "set", "--path", "keys.autoscaler.rotateEveryDays", "30", "--stack", STACK]);
-  await keys.run(["config", "set", "--path", "keys.autoscaler.overlapDays", "7", "--stack", STACK]);
+  // prod's autoscaler, used by another stack, is declared with rotateEveryDays 30 and overlapDays 7
+  // (Pulumi.prod.yaml of the example).
   serviceDir = fs.mkdtempSync(path.join(os.tmpdir(), "autoscaler-service-"));
   await consumer.run(["stack", "select", STACK, "--create"]);
   await consumer.run(["config", "set", "serviceDir", serviceDir, "--stack", STACK]);
