@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ApiKeyInfo } from "./keys";
+import { SIG_KEY } from "./plugin/secrets";
 
 /** The type token of `VastApiKey` resources. */
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:ApiKey";
@@ -12,11 +13,23 @@ export const API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:ApiKey";
 /** The type token of the provider plugin's `vast:index:ApiKey` resources (YAML, imports, `ApiKey`). */
 export const PLUGIN_API_KEY_TYPE = "vast:index:ApiKey";
 
-const MANAGED_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
+/** The type token of `RotatingVastApiKey` resources. */
+export const ROTATING_API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:RotatingApiKey";
+
+/** The type token of the provider plugin's `vast:index:RotatingApiKey` resources (YAML, `RotatingApiKey`). */
+export const PLUGIN_ROTATING_API_KEY_TYPE = "vast:index:RotatingApiKey";
+
+/** Resources whose id is the Vast key id. */
+const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
+/** Resources managing up to two keys, whose ids are in `outputs.tracking` (the resource id is a UUID). */
+const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
+
+/** Which key of a rotating resource a managed key is. */
+export type RotatingSlot = "current" | "previous";
 
 /** A key that a stack manages, according to its state. */
 export interface ManagedKeyRef {
-  /** Vast key id (the resource id). */
+  /** Vast key id (the resource id, or for a rotating key the id recorded in its state). */
   id: number;
   /** Pulumi resource name. */
   resource: string;
@@ -24,6 +37,8 @@ export interface ManagedKeyRef {
   stack: string;
   /** Where the state came from (file name). */
   source: string;
+  /** For a key of a rotating resource: whether it is the `current` or the `previous` one. */
+  slot?: RotatingSlot;
 }
 
 const resourceSchema = z
@@ -36,16 +51,54 @@ const resourceSchema = z
   })
   .loose();
 
+/**
+ * The part of a rotating key's outputs that names its keys. `tracking` is never a secret (the key
+ * values are in `current` / `previous`), so the ids are readable without the stack's passphrase.
+ */
+const trackedIdSchema = z.object({ keyId: z.number().int().positive() }).loose();
+const rotatingOutputsSchema = z
+  .object({
+    tracking: z
+      .object({ current: trackedIdSchema.optional(), previous: trackedIdSchema.optional() })
+      .loose()
+      // A secret (`{<sig key>: <secret sig>, ciphertext}`) would otherwise parse as "no keys".
+      .refine((t) => !Object.hasOwn(t, SIG_KEY)),
+  })
+  .loose();
+
 const resources = z.array(resourceSchema).nullish();
 /** `pulumi stack export` output. */
 const exportSchema = z.object({ deployment: z.object({ resources }).loose() }).loose();
 /** A file backend's checkpoint (`.pulumi/stacks/<project>/<stack>.json`). */
 const checkpointSchema = z.object({ checkpoint: z.object({ latest: z.object({ resources }).loose().nullish() }).loose() }).loose();
 
+type StateResource = z.infer<typeof resourceSchema>;
+
+/** The keys one resource of the state manages (none for other types and for lookups). */
+function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
+  if (r.external) return [];
+  const [, stack = "?"] = /^urn:pulumi:([^:]+)::/.exec(r.urn) ?? [];
+  const ref = { resource: r.urn.split("::").pop() ?? r.urn, stack, source };
+  if (SINGLE_KEY_TYPES.has(r.type)) return r.id && /^\d+$/.test(r.id) ? [{ id: Number(r.id), ...ref }] : [];
+  if (!ROTATING_KEY_TYPES.has(r.type)) return [];
+  const outputs = rotatingOutputsSchema.safeParse(r.outputs);
+  // Listing its keys as unmanaged would invite deleting keys that a stack hands to consumers.
+  if (!outputs.success) {
+    throw new Error(`${source}: cannot read the key ids of rotating key ${r.urn}: outputs.tracking is missing, encrypted or malformed`);
+  }
+  const { tracking } = outputs.data;
+  return (["current", "previous"] as const).flatMap((slot) => {
+    const tracked = tracking[slot];
+    return tracked ? [{ id: tracked.keyId, ...ref, slot }] : [];
+  });
+}
+
 /**
- * Extracts the managed keys (of both resource types) from one state document. Lookups made with `VastApiKey.get`
- * (external resources) are not managed and are skipped.
- * @throws Error naming `source` when the document is not a Pulumi state.
+ * Extracts the managed keys (of every resource type) from one state document: single keys by
+ * their resource id, the `current` and `previous` keys of rotating keys from their outputs.
+ * Lookups made with `VastApiKey.get` (external resources) are not managed and are skipped.
+ * @throws Error naming `source` when the document is not a Pulumi state, or a rotating key's
+ * key ids cannot be read.
  */
 export function managedKeysFromState(state: unknown, source: string): ManagedKeyRef[] {
   const exported = exportSchema.safeParse(state);
@@ -54,12 +107,7 @@ export function managedKeysFromState(state: unknown, source: string): ManagedKey
     throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
   }
   const list = exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources;
-  return (list ?? [])
-    .filter((r) => MANAGED_KEY_TYPES.has(r.type) && !r.external && r.id && /^\d+$/.test(r.id))
-    .map((r) => {
-      const [, stack = "?"] = /^urn:pulumi:([^:]+)::/.exec(r.urn) ?? [];
-      return { id: Number(r.id), resource: r.urn.split("::").pop() ?? r.urn, stack, source };
-    });
+  return (list ?? []).flatMap((r) => keysOf(r, source));
 }
 
 /** One account key in the report. */
@@ -69,8 +117,8 @@ export interface AuditedKey {
   createdAt: string | undefined;
   /** Age in days, when the creation time is known. */
   ageDays: number | undefined;
-  /** The stacks managing it (empty for unmanaged keys). */
-  managedBy: Array<{ stack: string; resource: string }>;
+  /** The stacks managing it (empty for unmanaged keys); `slot` for a key of a rotating resource. */
+  managedBy: Array<{ stack: string; resource: string; slot?: RotatingSlot }>;
   /** True for the key the audit itself authenticated with. */
   isAuditCredential: boolean;
 }
@@ -105,7 +153,7 @@ export function auditKeys(
       name: k.name,
       createdAt: k.createdAt,
       ageDays: Number.isFinite(created) ? (now - created) / 86_400_000 : undefined,
-      managedBy: (byId.get(k.id) ?? []).map((m) => ({ stack: m.stack, resource: m.resource })),
+      managedBy: (byId.get(k.id) ?? []).map((m) => ({ stack: m.stack, resource: m.resource, ...(m.slot ? { slot: m.slot } : {}) })),
       isAuditCredential: k.id === options.selfKeyId,
     };
   });
@@ -123,6 +171,7 @@ export function auditKeys(
 /** A plain-text report for humans. */
 export function formatReport(r: AuditReport): string {
   const age = (k: AuditedKey) => (k.ageDays === undefined ? "?" : `${k.ageDays.toFixed(1)}d`);
+  const where = (m: { stack: string; resource: string; slot?: RotatingSlot }) => `${m.stack}/${m.resource}${m.slot ? ` (${m.slot})` : ""}`;
   const name = (k: AuditedKey) => `${k.name ?? "(no name)"}${k.isAuditCredential ? " (this credential)" : ""}`;
   const table = (rows: string[][]) => {
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
@@ -134,15 +183,14 @@ export function formatReport(r: AuditReport): string {
     out.push(
       table([
         ["ID", "NAME", "AGE", "STACK/RESOURCE"],
-        ...r.managed.map((k) => [String(k.id), name(k), age(k), k.managedBy.map((m) => `${m.stack}/${m.resource}`).join(", ")]),
+        ...r.managed.map((k) => [String(k.id), name(k), age(k), k.managedBy.map(where).join(", ")]),
       ]),
     );
   }
   out.push(`Unmanaged keys (${r.unmanaged.length})`);
   if (r.unmanaged.length) out.push(table([["ID", "NAME", "AGE"], ...r.unmanaged.map((k) => [String(k.id), name(k), age(k)])]));
   out.push(`Managed but missing on Vast: drift (${r.missing.length})`);
-  if (r.missing.length)
-    out.push(table([["ID", "STACK/RESOURCE", "STATE"], ...r.missing.map((m) => [String(m.id), `${m.stack}/${m.resource}`, m.source])]));
+  if (r.missing.length) out.push(table([["ID", "STACK/RESOURCE", "STATE"], ...r.missing.map((m) => [String(m.id), where(m), m.source])]));
   if (r.olderThanDays !== undefined) {
     out.push(`Older than ${r.olderThanDays} days (${r.old.length})`);
     if (r.old.length)

@@ -13,6 +13,9 @@ export {
   type ManagedKeyRef,
   managedKeysFromState,
   PLUGIN_API_KEY_TYPE,
+  PLUGIN_ROTATING_API_KEY_TYPE,
+  ROTATING_API_KEY_TYPE,
+  type RotatingSlot,
 } from "./audit";
 export {
   type ClientStats,
@@ -46,6 +49,7 @@ export {
   unknownCategories,
 } from "./permissions";
 export { ApiKey, type ApiKeyArgs } from "./plugin/resource";
+export { RotatingApiKey, type RotatingApiKeyArgs } from "./plugin/rotating-resource";
 export { type AdoptArgs, VastApiKey, type VastApiKeyArgs } from "./resource";
 export { type RotatingKey, RotatingVastApiKey, type RotatingVastApiKeyArgs } from "./rotating/resource";
 export { rotatingVastApiKeyProvider, vastApiKeyProvider } from "./shim";

@@ -7,7 +7,7 @@ import type { ApiKeyInputs } from "../inputs";
 import { apiKeyInputsSchema } from "../inputs";
 import * as runtime from "../runtime";
 import { apiKeyOutputsSchema } from "../state";
-import type { ResourceKind } from "./kinds";
+import type { ObjectTypeDoc, ResourceKind } from "./kinds";
 
 /** The fields of the stored outputs (the schema is loose, so `keyof ApiKeyOutputs` would be `string`). */
 type StoredOutput = keyof typeof apiKeyOutputsSchema.shape;
@@ -41,6 +41,15 @@ const OUTPUT_DOCS: { [K in StoredOutput]?: string } = {
   rotationTrigger: "The configured rotation trigger, if any.",
 };
 
+/** The permission document's schema type, shared by every resource type that takes one. */
+export const PERMISSION_DOC_TYPE: ObjectTypeDoc = {
+  token: "vast:index:PermissionDoc",
+  description: 'A Vast permission document: `{"api": {<category>: {<endpoint>: {constraints?, params?}}}}`.',
+  properties: {
+    api: "Permission categories (e.g. `instance_read`), each granting the whole category (`{}`) or listed endpoints with constraints.",
+  },
+};
+
 /** Stored outputs that are bookkeeping for drift detection and state upgrades. */
 const INTERNAL_OUTPUTS: readonly StoredOutput[] = ["schemaVersion", "serverRights", "serverRightsBaseline", "adopted"];
 
@@ -65,13 +74,7 @@ export const API_KEY: ResourceKind = {
     outputDocs: OUTPUT_DOCS,
     internalOutputs: INTERNAL_OUTPUTS,
     objectTypes: {
-      permissions: {
-        token: "vast:index:PermissionDoc",
-        description: 'A Vast permission document: `{"api": {<category>: {<endpoint>: {constraints?, params?}}}}`.',
-        properties: {
-          api: "Permission categories (e.g. `instance_read`), each granting the whole category (`{}`) or listed endpoints with constraints.",
-        },
-      },
+      permissions: PERMISSION_DOC_TYPE,
       adopt: {
         token: "vast:index:ApiKeyAdopt",
         description: "An existing key to adopt instead of creating one.",

@@ -55,7 +55,10 @@ export interface ResourceSchemaSource {
   outputDocs: Record<string, string>;
   /** Stored outputs that are bookkeeping, not part of the resource's public shape. */
   internalOutputs: readonly string[];
-  /** Object-valued inputs that get a named schema type, by input name. */
+  /**
+   * Object-valued properties that get a named schema type, by property name (an input, or an
+   * output that is not an input).
+   */
   objectTypes: Record<string, ObjectTypeDoc>;
 }
 
@@ -73,6 +76,11 @@ export interface ResourceKind {
   secretInputs: readonly string[];
   /** The input that defaults to the Pulumi resource name, as the dynamic resource's class does it. */
   nameInput?: string;
+  /**
+   * Set for a type that `pulumi import` cannot serve (nothing to read by id alone): why, and what
+   * to do instead. An import then fails with this text before any API call.
+   */
+  notImportable?: string;
   /** Schema sources. */
   schema: ResourceSchemaSource;
 }

@@ -1,6 +1,7 @@
 /**
  * The `vast` plugin's provider: resource operations addressed by URN, dispatched by type token
- * to the runtime behind the dynamic `VastApiKey` (see `resources.ts`). It owns only what differs
+ * to the runtime behind the matching dynamic resource (`VastApiKey`, `RotatingVastApiKey`; see
+ * `resources.ts`). It owns only what differs
  * between the two doors:
  *
  * - secrets: inputs arrive with secret wrappers and state comes back with them, the runtime
@@ -66,8 +67,9 @@ export class VastProvider implements provider.Provider {
 
   /** Hands provider configuration to every runtime, which resolves credentials as the dynamic resource does. */
   async configure(config: ProviderConfig): Promise<void> {
-    const runtimes = new Set([...this.kinds.values()].map((k) => k.runtime));
-    for (const runtime of runtimes) await runtime.configure(configureRequest(config));
+    // Runtimes may share one `configure` (the rotating runtime re-exports the main one's).
+    const configures = new Set([...this.kinds.values()].map((k) => k.runtime.configure));
+    for (const configure of configures) await configure(configureRequest(config));
   }
 
   /** Validates inputs (same messages as the dynamic resource), after filling the default name. */
@@ -96,12 +98,16 @@ export class VastProvider implements provider.Provider {
   /**
    * Refresh (`props` is the stored state) or import (`props` is empty: only the id is known).
    * A resource that is gone has no id in the answer, which makes the engine drop it on refresh;
-   * on import the same answer is an unknown id and fails with a message saying so.
+   * on import the same answer is an unknown id and fails with a message saying so. A type that
+   * cannot be read by id alone refuses an import before any API call.
    */
   async read(id: string, urn: string, props?: Props, oldInputs?: Props): Promise<provider.ReadResult> {
     const { kind } = this.kindOf(urn);
     const state = revealProps(props);
     const importing = Object.keys(state.plain).length === 0;
+    if (importing && kind.notImportable !== undefined) {
+      throw new VastError(ErrorCodes.invalidInput, `cannot import ${kind.token} "${parseUrn(urn).name}" (id ${id}): ${kind.notImportable}`);
+    }
     const result = await kind.runtime.read(id, state.plain);
     if (!result.id) {
       if (!importing) return {};

@@ -117,7 +117,7 @@ function resourceSpec(kind: ResourceKind, types: Record<string, ObjectSpec>): Ob
     const node = outputs.properties?.[name];
     if (!node) throw new Error(`schema: output ${kind.token}.${name} is documented but not stored`);
     // An output that echoes an input has the input's type.
-    const { description: _, secret: __, ...type } = inputProperties[name] ?? propertySpec(node, undefined, types);
+    const { description: _, secret: __, ...type } = inputProperties[name] ?? propertySpec(node, src.objectTypes[name], types);
     properties[name] = { ...type, description, ...(kind.secretOutputs.includes(name) ? { secret: true } : {}) };
   }
   const requiredInputs = (inputs.required ?? []).filter((name) => name !== kind.nameInput);

@@ -11,6 +11,10 @@
  *   crashes on it);
  * - answers never carry `undefined` (protobuf's `Struct` refuses it: an imported key has no value).
  *
+ * And one thing the dynamic-provider door gets from the engine for free: what the runtime writes
+ * to stderr during a resource call (e.g. why a key rotates) is sent to the engine's `Log`, which
+ * shows it under the resource; the engine hides a resource plugin's stderr (see `engine-log.ts`).
+ *
  * Methods not listed here (Construct, Call, Invoke, ...) answer UNIMPLEMENTED.
  */
 import * as grpc from "@grpc/grpc-js";
@@ -22,6 +26,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { isVastError } from "../errors";
 import { parseProviderConfig } from "./config";
+import { CallOutput, engineAddressOf, engineLogSink } from "./engine-log";
 import { VastProvider } from "./provider";
 import { schemaJson } from "./schema";
 import { PLUGIN_VERSION } from "./version";
@@ -76,8 +81,11 @@ function unary<Req, Res>(handler: (req: Req) => Promise<Res>): grpc.handleUnaryC
   };
 }
 
-/** The service implementation: protobuf in and out, plain objects for {@link VastProvider}. */
-export function providerService(provider: VastProvider): Partial<IResourceProviderServer> {
+/**
+ * The service implementation: protobuf in and out, plain objects for {@link VastProvider}.
+ * @param output Where the runtime's stderr lines during a resource call are forwarded (default: nowhere).
+ */
+export function providerService(provider: VastProvider, output = new CallOutput(undefined)): Partial<IResourceProviderServer> {
   return {
     getPluginInfo: unary(async () => new plugproto.PluginInfo().setVersion(provider.version)),
 
@@ -102,13 +110,17 @@ export function providerService(provider: VastProvider): Partial<IResourceProvid
     }),
 
     check: unary(async (req: provproto.CheckRequest) => {
-      const result = await provider.check(req.getUrn(), fromStruct(req.getOlds()), fromStruct(req.getNews()));
+      const result = await output.during(req.getUrn(), () =>
+        provider.check(req.getUrn(), fromStruct(req.getOlds()), fromStruct(req.getNews())),
+      );
       const resp = new provproto.CheckResponse().setFailuresList(failuresOf(result.failures));
       return result.inputs === undefined ? resp : resp.setInputs(toStruct(result.inputs));
     }),
 
     diff: unary(async (req: provproto.DiffRequest) => {
-      const result = await provider.diff(req.getId(), req.getUrn(), fromStruct(req.getOlds()), fromStruct(req.getNews()));
+      const result = await output.during(req.getUrn(), () =>
+        provider.diff(req.getId(), req.getUrn(), fromStruct(req.getOlds()), fromStruct(req.getNews())),
+      );
       const changes =
         result.changes === true
           ? provproto.DiffResponse.DiffChanges.DIFF_SOME
@@ -123,12 +135,14 @@ export function providerService(provider: VastProvider): Partial<IResourceProvid
     }),
 
     create: unary(async (req: provproto.CreateRequest) => {
-      const result = await provider.create(req.getUrn(), fromStruct(req.getProperties()));
+      const result = await output.during(req.getUrn(), () => provider.create(req.getUrn(), fromStruct(req.getProperties())));
       return new provproto.CreateResponse().setId(result.id).setProperties(toStruct(result.outs));
     }),
 
     read: unary(async (req: provproto.ReadRequest) => {
-      const result = await provider.read(req.getId(), req.getUrn(), fromStruct(req.getProperties()), fromStruct(req.getInputs()));
+      const result = await output.during(req.getUrn(), () =>
+        provider.read(req.getId(), req.getUrn(), fromStruct(req.getProperties()), fromStruct(req.getInputs())),
+      );
       const resp = new provproto.ReadResponse();
       // No id: the resource is gone (the engine drops it on refresh).
       if (!result.id) return resp;
@@ -137,12 +151,14 @@ export function providerService(provider: VastProvider): Partial<IResourceProvid
     }),
 
     update: unary(async (req: provproto.UpdateRequest) => {
-      const result = await provider.update(req.getId(), req.getUrn(), fromStruct(req.getOlds()), fromStruct(req.getNews()));
+      const result = await output.during(req.getUrn(), () =>
+        provider.update(req.getId(), req.getUrn(), fromStruct(req.getOlds()), fromStruct(req.getNews())),
+      );
       return new provproto.UpdateResponse().setProperties(toStruct(result.outs));
     }),
 
     delete: unary(async (req: provproto.DeleteRequest) => {
-      await provider.delete(req.getId(), req.getUrn(), fromStruct(req.getProperties()));
+      await output.during(req.getUrn(), () => provider.delete(req.getId(), req.getUrn(), fromStruct(req.getProperties())));
       return new emptyproto.Empty();
     }),
 
@@ -159,12 +175,17 @@ export function defaultProvider(): VastProvider {
 
 /**
  * Starts the plugin: serves the provider on 127.0.0.1 (a free port) and prints the port on
- * stdout, which is how the engine finds it. Arguments (the engine address, logging flags) are
- * accepted and not needed: this provider never calls back into the engine.
+ * stdout, which is how the engine finds it. Of the arguments, only the engine address (the last
+ * one) is used, for the runtime's messages; logging flags are accepted and ignored.
  */
-export async function serve(provider: VastProvider = defaultProvider()): Promise<{ port: number; server: grpc.Server }> {
+export async function serve(
+  provider: VastProvider = defaultProvider(),
+  args: readonly string[] = process.argv.slice(2),
+): Promise<{ port: number; server: grpc.Server }> {
+  const engine = engineAddressOf(args);
+  const output = new CallOutput(engine === undefined ? undefined : engineLogSink(engine));
   const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
-  server.addService(provrpc.ResourceProviderService, providerService(provider) as grpc.UntypedServiceImplementation);
+  server.addService(provrpc.ResourceProviderService, providerService(provider, output) as grpc.UntypedServiceImplementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });

@@ -2,11 +2,13 @@
  * The YAML example (`examples/yaml`) on the real engine through the `vast` provider plugin,
  * against the emulator: two stacks whose config chooses each key's permissions. Lifecycle,
  * secrets, no-change preview and refresh, a permission change as a replacement (new key first),
- * drift on refresh exactly as for the dynamic resource, destroy.
+ * drift on refresh exactly as for the dynamic resource, destroy. Each stack also has a rotating
+ * autoscaler key (`vast:index:RotatingApiKey`), rotated by moving the provider's clock (`VAST_NOW`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AccountInfo } from "../../emulator/store";
+import { managedKeysFromState } from "../../provider/audit";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
 import { call } from "../helpers/http";
 import { installYamlExample, requireYamlHost } from "../helpers/plugin";
@@ -14,6 +16,9 @@ import { opsByName, PulumiWorkspace, summaryOf } from "../helpers/pulumi";
 
 const STACKS = ["dev", "prod"] as const;
 const ROLES = ["deploy", "monitoring"] as const;
+/** The autoscaler's permissions, written in the example's Pulumi.yaml itself. */
+const AUTOSCALER_PERMISSIONS = { api: { instance_read: {}, instance_write: {} } };
+const DAY = 86_400_000;
 
 let emu: EmulatorProcess;
 let account: AccountInfo;
@@ -31,7 +36,12 @@ async function liveKey(name: string) {
   return keys[0] as (typeof keys)[number];
 }
 
-/** The permission documents the stack files declare, read back through the CLI. */
+/** What the emulator answers a key on `GET /users/current/`: 401 once deleted, 403 valid without user_read. */
+async function authStatus(key: string): Promise<number> {
+  return (await call(emu.url, "GET", "/api/v0/users/current/", { key })).status;
+}
+
+/** The permission documents the stack files declare (read back through the CLI), by key name. */
 async function declared(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const stack of STACKS) {
@@ -39,6 +49,7 @@ async function declared(): Promise<Record<string, unknown>> {
       const r = await ws.run(["config", "get", `${role}Permissions`, "--stack", stack]);
       out[`${stack}-${role}`] = JSON.parse(r.stdout);
     }
+    out[`${stack}-autoscaler-1`] = AUTOSCALER_PERMISSIONS;
   }
   return out;
 }
@@ -55,14 +66,16 @@ afterAll(async () => emu?.stop());
 
 describe("YAML program through the vast plugin", () => {
   it("up creates the declared keys of each stack, with the permissions its config chooses; key outputs are secret", async () => {
-    for (const stack of STACKS) expect(summaryOf(await ws.up(stack))).toMatchObject({ create: 3 });
+    for (const stack of STACKS) expect(summaryOf(await ws.up(stack))).toMatchObject({ create: 4 });
     const keys = await managedKeys();
     expect(Object.fromEntries(keys.map((k) => [k.name, k.permissions]))).toEqual(await declared());
 
     const prod = await ws.outputs("prod");
-    expect(prod).toMatchObject({ deployKey: "[secret]", monitoringKey: "[secret]" });
+    expect(prod).toMatchObject({ deployKey: "[secret]", monitoringKey: "[secret]", autoscalerKey: "[secret]" });
     expect(prod.deployKeyId).toBe((await liveKey("prod-deploy")).id);
-    expect((await ws.outputs("prod", true)).deployKey).toBe((await liveKey("prod-deploy")).key);
+    const shown = await ws.outputs("prod", true);
+    expect(shown.deployKey).toBe((await liveKey("prod-deploy")).key);
+    expect(shown.autoscalerKey).toBe((await liveKey("prod-autoscaler-1")).key);
   });
 
   it("preview and refresh report no changes right after up", async () => {
@@ -70,6 +83,44 @@ describe("YAML program through the vast plugin", () => {
       await ws.run(["preview", "--expect-no-changes", "--stack", stack]);
       await ws.run(["refresh", "--yes", "--expect-no-changes", "--stack", stack]);
     }
+  });
+
+  it("with VAST_NOW past rotateEveryDays, the rotating key previews an update with its reason, and up rotates it", async () => {
+    const k1 = await liveKey("prod-autoscaler-1");
+    const later = ws.withEnv({ VAST_NOW: new Date(Date.now() + 31 * DAY).toISOString() });
+    const plan = JSON.parse((await later.run(["preview", "--json", "--stack", "prod"])).stdout) as {
+      steps: Array<{ op: string; urn: string }>;
+      changeSummary: Record<string, number>;
+      diagnostics?: Array<{ message: string; urn?: string }>;
+    };
+    expect(plan.steps.filter((s) => s.op !== "same").map((s) => [s.op, s.urn.split("::").pop()])).toEqual([["update", "autoscaler"]]);
+    // The reason is shown under the resource, as through the dynamic provider.
+    const said = (plan.diagnostics ?? []).filter((d) => d.urn?.endsWith("::autoscaler")).map((d) => d.message);
+    expect(said.join("\n")).toMatch(
+      new RegExp(`rotating key "prod-autoscaler" will rotate: current key "prod-autoscaler-1" \\(id ${k1.id}\\) is 31\\.\\d\\d days old`),
+    );
+
+    await later.up("prod");
+    const k2 = await liveKey("prod-autoscaler-2");
+    expect((await ws.outputs("prod", true)).autoscalerKey).toBe(k2.key);
+    // Both valid (403: authenticated, without user_read); a deleted key gets 401.
+    expect([await authStatus(k2.key), await authStatus(k1.key)]).toEqual([403, 403]);
+    // The audit finds both keys in the exported state, without the passphrase.
+    const audited = managedKeysFromState(JSON.parse(await ws.exportState("prod")), "prod.json").filter((m) => m.resource === "autoscaler");
+    expect(audited.map((m) => [m.id, m.slot])).toEqual([
+      [k2.id, "current"],
+      [k1.id, "previous"],
+    ]);
+  });
+
+  it("pulumi import of a RotatingApiKey fails, saying to import single keys as ApiKey, and adds nothing to the state", async () => {
+    const { id } = await liveKey("dev-deploy");
+    const args = ["import", "vast:index:RotatingApiKey", "adopted", String(id), "--yes", "--generate-code=false", "--stack", "dev"];
+    const r = await ws.run(args, { allowFailure: true });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(`cannot import vast:index:RotatingApiKey "adopted" (id ${id})`);
+    expect(r.stdout + r.stderr).toContain("pulumi import vast:index:ApiKey <name> <key id>");
+    expect(await ws.exportState("dev")).not.toContain("::adopted");
   });
 
   it("a permission change in the stack config previews and applies as a replacement: new key first", async () => {

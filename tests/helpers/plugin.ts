@@ -153,6 +153,27 @@ export class PluginClient {
     return { id: res.getId(), props: plain(res.getProperties()), inputs: plain(res.getInputs()) };
   }
 
+  /** Diff of stored outputs `olds` with checked inputs `news`. */
+  async diff(
+    id: string,
+    urn: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const req = new provproto.DiffRequest().setId(id).setUrn(urn).setOlds(struct(olds)).setNews(struct(news));
+    const res = await this.rpc<provproto.DiffResponse>((cb) => this.client.diff(req, cb));
+    const Changes = provproto.DiffResponse.DiffChanges;
+    const changes = res.getChanges() === Changes.DIFF_SOME ? "some" : res.getChanges() === Changes.DIFF_NONE ? "none" : "unknown";
+    return { changes, replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
+  }
+
+  /** Update in place: the new outputs. */
+  async update(id: string, urn: string, olds: Props, news: Props): Promise<Props> {
+    const req = new provproto.UpdateRequest().setId(id).setUrn(urn).setOlds(struct(olds)).setNews(struct(news));
+    const res = await this.rpc<provproto.UpdateResponse>((cb) => this.client.update(req, cb));
+    return plain(res.getProperties()) ?? {};
+  }
+
   /** Delete. */
   async delete(id: string, urn: string, props: Props): Promise<void> {
     const req = new provproto.DeleteRequest().setId(id).setUrn(urn).setProperties(struct(props));

@@ -1,12 +1,15 @@
 /**
  * The `vast` plugin process over gRPC, driven the way the engine drives it, against the
  * emulator: provider configuration reaches the runtime (and beats the environment), secrets are
- * wrapped, `read` serves import (id only) and refresh, an unknown id fails clearly.
+ * wrapped, `read` serves import (id only) and refresh, an unknown id fails clearly; a rotating
+ * key rotates when `VAST_NOW` (the plugin process's clock, as the engine passes its environment
+ * on) says it is due, with the reason on stderr, and refuses import.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, ROOT, startEmulatorProcess } from "../helpers/emulator";
+import { call } from "../helpers/http";
 import { PLUGIN_MAIN, PluginClient, type PluginProcess, startPluginProcess, wireSecret } from "../helpers/plugin";
 
 const URN = "urn:pulumi:dev::proj::vast:index:ApiKey::ci-deploy";
@@ -17,14 +20,18 @@ let configured: AccountInfo;
 let ambient: AccountInfo;
 const running: Array<{ proc: PluginProcess; client: PluginClient }> = [];
 
-/** A plugin process whose environment holds another account's key in VAST_API_KEY. */
-async function plugin(): Promise<PluginClient> {
+/** A plugin process whose environment holds another account's key in VAST_API_KEY (and `env`). */
+async function pluginProcess(env: Record<string, string> = {}): Promise<{ proc: PluginProcess; client: PluginClient }> {
   const proc = await startPluginProcess(process.execPath, [PLUGIN_MAIN], {
-    env: { ...process.env, VAST_API_KEY: ambient.apiKey, VAST_URL: emu.url },
+    env: { ...process.env, VAST_API_KEY: ambient.apiKey, VAST_URL: emu.url, ...env },
   });
-  const client = new PluginClient(proc.address);
-  running.push({ proc, client });
-  return client;
+  const started = { proc, client: new PluginClient(proc.address) };
+  running.push(started);
+  return started;
+}
+
+async function plugin(): Promise<PluginClient> {
+  return (await pluginProcess()).client;
 }
 
 async function liveIds(account: AccountInfo): Promise<number[]> {
@@ -118,4 +125,88 @@ it("without vast:apiKey in the config, falls back to VAST_API_KEY as the dynamic
   expect(await liveIds(ambient)).toEqual([Number(created.id)]);
   await client.delete(created.id, URN, created.outs);
   expect(await liveIds(ambient)).toEqual([]);
+});
+
+describe("vast:index:RotatingApiKey over gRPC", () => {
+  const ROTATING_URN = "urn:pulumi:prod::proj::vast:index:RotatingApiKey::autoscaler";
+  const T0 = Date.parse("2031-01-01T00:00:00Z");
+  const DAY = 86_400_000;
+  /** A plugin process whose clock (`VAST_NOW`) is `days` after T0, configured with the configured account. */
+  async function rotatingPlugin(days: number) {
+    const started = await pluginProcess({ VAST_NOW: new Date(T0 + days * DAY).toISOString() });
+    await started.client.configure({ apiKey: wireSecret(configured.apiKey), url: emu.url, version: "0.1.0" });
+    return started;
+  }
+  const authStatus = async (key: string) => (await call(emu.url, "GET", "/api/v0/users/current/", { key })).status;
+  const unwrap = (v: unknown) => (v as { value: { keyId: number; key: string; name: string; createdAt: string } }).value;
+
+  let inputs: Record<string, unknown>;
+  let created: { id: string; outs: Record<string, unknown> };
+  let rotated: Record<string, unknown>;
+
+  it("creates <name>-1 as current (name defaulting to the resource name), with current secret as a whole", async () => {
+    const { client } = await rotatingPlugin(0);
+    const checked = await client.check(ROTATING_URN, { permissions: { api: { user_read: {} } }, rotateEveryDays: 30, overlapDays: 7 });
+    expect(checked.failures).toEqual([]);
+    inputs = checked.inputs ?? {};
+    expect(inputs).toMatchObject({ name: "autoscaler", rotateEveryDays: 30, overlapDays: 7 });
+    created = await client.create(ROTATING_URN, inputs);
+    expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+    const live = await emu.admin.liveKeys(configured.userId);
+    const k1 = live.find((k) => k.name === "autoscaler-1");
+    expect(created.outs.current).toEqual(
+      wireSecret({ keyId: k1?.id, key: k1?.key, createdAt: new Date(T0).toISOString(), name: "autoscaler-1" }),
+    );
+    // Key ids stay readable without decryption (audit reads them here).
+    expect(created.outs.tracking).toMatchObject({ current: { keyId: k1?.id } });
+    expect(created.outs).not.toHaveProperty("previous");
+    expect(await client.diff(created.id, ROTATING_URN, created.outs, inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("with VAST_NOW past rotateEveryDays, diff is an in-place update with the reason on stderr, and update rotates", async () => {
+    const { proc, client } = await rotatingPlugin(31);
+    const k1 = unwrap(created.outs.current);
+    expect(await client.diff(created.id, ROTATING_URN, created.outs, inputs)).toEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(proc.stderr()).toContain(
+      `vast: rotating key "autoscaler" will rotate: current key "autoscaler-1" (id ${k1.keyId}) is 31.00 days old, rotateEveryDays is 30`,
+    );
+    rotated = await client.update(created.id, ROTATING_URN, created.outs, inputs);
+    const k2 = unwrap(rotated.current);
+    expect(k2).toMatchObject({ name: "autoscaler-2", createdAt: new Date(T0 + 31 * DAY).toISOString() });
+    expect(rotated.previous).toEqual(created.outs.current);
+    expect(rotated).toMatchObject({
+      rotatedAt: new Date(T0 + 31 * DAY).toISOString(),
+      retiresPreviousAt: new Date(T0 + 38 * DAY).toISOString(),
+      tracking: { current: { keyId: k2.keyId }, previous: { keyId: k1.keyId } },
+    });
+    expect([await authStatus(k2.key), await authStatus(k1.key)]).toEqual([200, 200]);
+    expect(proc.stderr()).not.toContain(k1.key);
+    expect(proc.stderr()).not.toContain(k2.key);
+  });
+
+  it("refreshes with both keys still secret, and refuses import by id, pointing at ApiKey", async () => {
+    const { client } = await rotatingPlugin(31);
+    const refreshed = await client.read(created.id, ROTATING_URN, rotated);
+    expect(refreshed.id).toBe(created.id);
+    expect(refreshed.props).toEqual(rotated);
+    await expect(client.read(created.id, ROTATING_URN)).rejects.toThrow(
+      /cannot import vast:index:RotatingApiKey "autoscaler" \(id [0-9a-f-]+\): .*pulumi import vast:index:ApiKey <name> <key id>/,
+    );
+  });
+
+  it("deletes both keys, in the configured account only", async () => {
+    const { client } = await rotatingPlugin(31);
+    await client.delete(created.id, ROTATING_URN, rotated);
+    expect(await liveIds(configured)).toEqual([]);
+    expect(await authStatus(unwrap(rotated.previous).key)).toBe(401);
+    expect(await liveIds(ambient)).toEqual([]);
+  });
 });

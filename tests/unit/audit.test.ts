@@ -1,4 +1,13 @@
-import { API_KEY_TYPE, auditKeys, formatReport, managedKeysFromState, PLUGIN_API_KEY_TYPE } from "../../provider/audit";
+import {
+  API_KEY_TYPE,
+  auditKeys,
+  formatReport,
+  managedKeysFromState,
+  PLUGIN_API_KEY_TYPE,
+  PLUGIN_ROTATING_API_KEY_TYPE,
+  ROTATING_API_KEY_TYPE,
+} from "../../provider/audit";
+import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/secrets";
 
 const urn = (stack: string, name: string) => `urn:pulumi:${stack}::proj::${API_KEY_TYPE}::${name}`;
 const exported = {
@@ -50,5 +59,59 @@ describe("audit", () => {
     expect(text).toMatch(/Unmanaged keys \(2\)[\s\S]*\(no name\) \(this credential\)/);
     expect(text).toMatch(/drift \(1\)[\s\S]*13 +prod\/prod-gone +prod.json/);
     expect(text).toMatch(/Older than 90 days \(2\)/);
+  });
+
+  describe("rotating keys (RotatingVastApiKey, vast:index:RotatingApiKey)", () => {
+    /** How `pulumi stack export` shows a secret output: encrypted. */
+    const encrypted = { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:abc" };
+    const rotating = (type: string, name: string, tracking: unknown) => ({
+      urn: `urn:pulumi:prod::proj::${type}::${name}`,
+      type,
+      id: "0b7d6f52-7c1e-4a8e-9d55-7f4e4bd3c1a1",
+      outputs: { name: `prod-${name}`, generation: 2, current: encrypted, previous: encrypted, tracking },
+    });
+    const state = {
+      deployment: {
+        resources: [
+          rotating(ROTATING_API_KEY_TYPE, "autoscaler", {
+            current: { keyId: 21, serverName: "prod-autoscaler-2" },
+            previous: { keyId: 20 },
+          }),
+          rotating(PLUGIN_ROTATING_API_KEY_TYPE, "ci", { current: { keyId: 22 } }),
+        ],
+      },
+    };
+
+    it("counts both keys of a rotating resource as managed, read from outputs.tracking without decrypting anything", () => {
+      expect(managedKeysFromState(state, "prod.json")).toEqual([
+        { id: 21, resource: "autoscaler", stack: "prod", source: "prod.json", slot: "current" },
+        { id: 20, resource: "autoscaler", stack: "prod", source: "prod.json", slot: "previous" },
+        { id: 22, resource: "ci", stack: "prod", source: "prod.json", slot: "current" },
+      ]);
+    });
+
+    it("reports which key of the resource each one is, and a previous key gone from Vast as drift", () => {
+      const keys = [
+        { id: 21, name: "prod-autoscaler-2", permissions: {}, createdAt: "2026-11-20T00:00:00Z" },
+        { id: 22, name: "prod-ci-1", permissions: {}, createdAt: "2026-11-20T00:00:00Z" },
+        { id: 30, name: "console", permissions: {}, createdAt: "2026-11-20T00:00:00Z" },
+      ];
+      const r = auditKeys(keys, managedKeysFromState(state, "prod.json"), { now: NOW });
+      expect(r.managed.map((k) => k.id)).toEqual([21, 22]);
+      expect(r.unmanaged.map((k) => k.id)).toEqual([30]);
+      expect(r.missing.map((m) => [m.id, m.slot])).toEqual([[20, "previous"]]);
+      const text = formatReport(r);
+      expect(text).toMatch(/21 +prod-autoscaler-2 +[\d.]+d +prod\/autoscaler \(current\)/);
+      expect(text).toMatch(/drift \(1\)[\s\S]*20 +prod\/autoscaler \(previous\) +prod.json/);
+    });
+
+    it("fails, naming the resource, when the key ids are unreadable instead of listing its keys as unmanaged", () => {
+      for (const tracking of [encrypted, undefined, { current: { keyId: "21" } }]) {
+        const bad = { deployment: { resources: [rotating(PLUGIN_ROTATING_API_KEY_TYPE, "ci", tracking)] } };
+        expect(() => managedKeysFromState(bad, "prod.json")).toThrow(
+          "prod.json: cannot read the key ids of rotating key urn:pulumi:prod::proj::vast:index:RotatingApiKey::ci: outputs.tracking is missing, encrypted or malformed",
+        );
+      }
+    });
   });
 });

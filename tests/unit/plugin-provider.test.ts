@@ -6,10 +6,12 @@
 
 import { checkProviderConfig, configureRequest, parseProviderConfig } from "../../provider/plugin/config";
 import { parseUrn, VastProvider } from "../../provider/plugin/provider";
+import * as rotatingRuntime from "../../provider/rotating/runtime";
 import * as runtime from "../../provider/runtime";
 import { BAD_INPUTS, VALID_INPUTS } from "../helpers/bad-inputs";
 
 const URN = "urn:pulumi:dev::proj::vast:index:ApiKey::ci-deploy";
+const ROTATING_URN = "urn:pulumi:prod::proj::vast:index:RotatingApiKey::autoscaler";
 const provider = new VastProvider({ version: "0.0.0", schema: "{}" });
 
 describe("validation through the plugin", () => {
@@ -37,6 +39,50 @@ describe("validation through the plugin", () => {
   });
 });
 
+describe("vast:index:RotatingApiKey through the plugin", () => {
+  const valid = { ...VALID_INPUTS, rotateEveryDays: 30 };
+  /** VastApiKey's rules for the fields both share, and the schedule's own. */
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ...BAD_INPUTS.filter(([label]) =>
+      /^(empty name|name with newline|permissions (missing|without api)|category upper case|keyParams a number)$/.test(label),
+    ).map(([label, inputs]): [string, Record<string, unknown>] => [label, { ...inputs, rotateEveryDays: 30 }]),
+    ["name too long for <name>-<n>", { ...valid, name: "n".repeat(241) }],
+    ["rotateEveryDays missing", { ...VALID_INPUTS }],
+    ["rotateEveryDays zero", { ...valid, rotateEveryDays: 0 }],
+    ["rotateEveryDays a string", { ...valid, rotateEveryDays: "30" }],
+    ["overlapDays negative", { ...valid, overlapDays: -1 }],
+    ["overlapDays not below rotateEveryDays", { ...valid, overlapDays: 30 }],
+  ];
+
+  it.each(cases)("%s: the same failures as RotatingVastApiKey", async (_label, inputs) => {
+    const viaPlugin = await provider.check(ROTATING_URN, {}, inputs);
+    const viaDynamic = await rotatingRuntime.check({}, inputs);
+    expect(viaPlugin.failures?.length).toBeGreaterThan(0);
+    expect(viaPlugin.failures).toEqual(viaDynamic.failures);
+  });
+
+  it("names the field and the rule, e.g. for an overlap as long as the period", async () => {
+    expect((await provider.check(ROTATING_URN, {}, { ...valid, overlapDays: 30 })).failures).toEqual([
+      { property: "overlapDays", reason: "must be less than rotateEveryDays (30): the previous key is retired before the next rotation" },
+    ]);
+  });
+
+  it("defaults the base name to the resource name and fills the default overlap, as RotatingVastApiKey does", async () => {
+    const checked = await provider.check(ROTATING_URN, {}, { permissions: VALID_INPUTS.permissions, rotateEveryDays: 30 });
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ name: "autoscaler", overlapDays: 7.5 });
+  });
+
+  it("refuses pulumi import (a read by id alone) before any API call, pointing at ApiKey for single keys", async () => {
+    await expect(provider.read("1234", ROTATING_URN, {})).rejects.toMatchObject({
+      code: "VAST_INVALID_INPUT",
+      message: expect.stringMatching(
+        /^cannot import vast:index:RotatingApiKey "autoscaler" \(id 1234\): .*pulumi import vast:index:ApiKey <name> <key id>/,
+      ),
+    });
+  });
+});
+
 describe("resource types", () => {
   it("reads type and name from a URN, also for a child resource", () => {
     expect(parseUrn(URN)).toEqual({ type: "vast:index:ApiKey", name: "ci-deploy" });
@@ -46,7 +92,7 @@ describe("resource types", () => {
 
   it("refuses a type it does not serve, naming the ones it does", async () => {
     await expect(provider.check("urn:pulumi:dev::proj::vast:index:Nope::x", {}, {})).rejects.toThrow(
-      'the vast provider has no resource type "vast:index:Nope" (it serves vast:index:ApiKey)',
+      'the vast provider has no resource type "vast:index:Nope" (it serves vast:index:ApiKey, vast:index:RotatingApiKey)',
     );
   });
 });

@@ -1,13 +1,16 @@
 /**
  * The `vast` package schema: committed `schema.json` is what `GetSchema` serves, every input and
- * every public output of the resource is present and documented, the key value is secret.
+ * every public output of each resource is present and documented, key values are secret.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { apiKeyInputsSchema } from "../../provider/inputs";
 import { API_KEY } from "../../provider/plugin/api-key";
 import { RESOURCE_KINDS } from "../../provider/plugin/resources";
+import { ROTATING_API_KEY } from "../../provider/plugin/rotating-api-key";
 import { buildSchema, type PropertySpec, schemaJson } from "../../provider/plugin/schema";
+import { rotatingKeyInputsSchema } from "../../provider/rotating/inputs";
+import { rotatingKeyStateSchema } from "../../provider/rotating/state";
 import { apiKeyOutputsSchema } from "../../provider/state";
 import { ROOT } from "../helpers/emulator";
 
@@ -81,5 +84,57 @@ describe("package schema", () => {
     expect(refType(inputs.permissions).required).toEqual(["api"]);
     expect(apiKey.properties.permissions?.$ref).toBe(inputs.permissions?.$ref);
     expect(apiKey.properties.keyId?.type).toBe("integer");
+  });
+});
+
+/** The outputs `RotatingVastApiKey` declares (its public shape), plus `accountId` as for `ApiKey`. */
+const ROTATING_OUTPUTS = [
+  "name",
+  "permissions",
+  "keyParams",
+  "rotateEveryDays",
+  "overlapDays",
+  "current",
+  "previous",
+  "rotatedAt",
+  "retiresPreviousAt",
+  "accountId",
+];
+
+describe("package schema of vast:index:RotatingApiKey", () => {
+  const rotating = schema.resources["vast:index:RotatingApiKey"];
+  if (!rotating) throw new Error("vast:index:RotatingApiKey missing from the schema");
+  const rotatingInputs = rotating.inputProperties ?? {};
+
+  it("has every input the runtime validates, each with a description; permissions and rotateEveryDays are required", () => {
+    expect(Object.keys(rotatingInputs).sort()).toEqual(Object.keys(rotatingKeyInputsSchema.shape).sort());
+    for (const spec of Object.values(rotatingInputs)) expect(spec.description?.length).toBeGreaterThan(10);
+    expect(rotating.requiredInputs).toEqual(["permissions", "rotateEveryDays"]);
+    expect([rotatingInputs.rotateEveryDays?.type, rotatingInputs.overlapDays?.type, rotatingInputs.name?.type]).toEqual([
+      "number",
+      "number",
+      "string",
+    ]);
+    expect(rotatingInputs.permissions?.$ref).toBe(inputs.permissions?.$ref);
+  });
+
+  it("has RotatingVastApiKey's outputs, and every stored output is either public or declared internal", () => {
+    expect(Object.keys(rotating.properties).sort()).toEqual([...ROTATING_OUTPUTS].sort());
+    const stored = Object.keys(rotatingKeyStateSchema.shape);
+    const classified = [...Object.keys(rotating.properties), ...ROTATING_API_KEY.schema.internalOutputs];
+    expect(stored.filter((f) => !classified.includes(f))).toEqual([]);
+    expect(ROTATING_API_KEY.schema.internalOutputs).toEqual(expect.arrayContaining(["schemaVersion", "tracking"]));
+    for (const spec of Object.values(rotating.properties)) expect(spec.description?.length).toBeGreaterThan(5);
+  });
+
+  it("marks current and previous secret as a whole, and the key value inside them", () => {
+    const secretOutputs = Object.entries(rotating.properties).filter(([, s]) => s.secret);
+    expect(secretOutputs.map(([n]) => n).sort()).toEqual(["current", "previous"]);
+    expect(rotating.properties.current?.$ref).toBe("#/types/vast:index:RotatingKey");
+    expect(rotating.properties.previous?.$ref).toBe(rotating.properties.current?.$ref);
+    const key = refType(rotating.properties.current);
+    expect(Object.keys(key.properties).sort()).toEqual(["createdAt", "key", "keyId", "name"]);
+    expect(Object.entries(key.properties).flatMap(([n, p]) => (p.secret ? [n] : []))).toEqual(["key"]);
+    expect(key.properties.keyId?.type).toBe("integer");
   });
 });
