@@ -95,15 +95,24 @@ export interface KnownFieldsCheck<T> {
 
 /**
  * Validates raw provider inputs against an object schema. Fields still unknown during preview
- * are skipped (they are validated again when known); `__provider` is ignored. Shared by every
- * resource of the package, so all of them report failures the same way.
+ * are skipped (they are validated again when known); `__provider` is ignored; a field the schema
+ * does not know is a failure. Shared by every resource of the package, so all of them report
+ * failures the same way.
  */
 export function checkKnownFields<S extends z.ZodObject>(schema: S, raw: Record<string, unknown>): KnownFieldsCheck<z.infer<S>> {
   const { __provider: _ignored, ...rest } = raw;
-  const unknownFields = Object.keys(rest).filter((k) => containsUnknown(rest[k]));
+  // A misspelt field (`rotateAfterDay`) would otherwise be dropped without a word, and the
+  // setting the user meant silently not applied. Engine bookkeeping fields start with "__".
+  const allowed = Object.keys(schema.shape);
+  const strays: InputFailure[] = Object.keys(rest)
+    .filter((k) => !allowed.includes(k) && !k.startsWith("__") && rest[k] !== undefined)
+    .map((k) => ({ property: k, reason: `unknown field; the fields are ${allowed.join(", ")}` }));
+  const unknownFields = Object.keys(rest).filter((k) => allowed.includes(k) && containsUnknown(rest[k]));
   const known = unknownFields.length ? schema.omit(Object.fromEntries(unknownFields.map((k) => [k, true])) as never) : schema;
   const parsed = known.safeParse(rest);
-  if (!parsed.success) return { failures: parsed.error.issues.map(toFailure), unknownFields };
+  if (!parsed.success || strays.length) {
+    return { failures: [...strays, ...(parsed.success ? [] : parsed.error.issues.map(toFailure))], unknownFields };
+  }
   return { data: parsed.data as unknown as Partial<z.infer<S>>, failures: [], unknownFields };
 }
 

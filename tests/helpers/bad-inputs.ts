@@ -27,6 +27,8 @@ export const BAD_INPUTS: Array<[string, Record<string, unknown>, string]> = [
   ["permissions an array", { ...VALID_INPUTS, permissions: [] }, "permissions"],
   ["permissions without api", { ...VALID_INPUTS, permissions: {} }, "permissions"],
   ["permissions grant nothing", api({}), "permissions.api"],
+  ["misspelt field (would be silently ignored)", { ...VALID_INPUTS, rotateAfterDay: 90 }, "rotateAfterDay"],
+  ["a RotatingVastApiKey field", { ...VALID_INPUTS, rotateEveryDays: 30 }, "rotateEveryDays"],
   ["OAS placeholder format", { ...VALID_INPUTS, permissions: { read: true, write: false } }, "permissions"],
   ["extra top-level key", { ...VALID_INPUTS, permissions: { api: {}, extra: 1 } }, "permissions"],
   ["api null", api(null), "permissions.api"],

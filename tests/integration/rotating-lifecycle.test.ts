@@ -307,7 +307,7 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     const wrong = { code: "VAST_WRONG_ACCOUNT", message: expect.stringMatching(`account ${r.account.userId} \\(recorded in state\\)`) };
     await expect(provider.read?.(r.id, r.outs)).rejects.toMatchObject(wrong);
     at(31);
-    await expect(provider.update?.(r.id, r.outs, r.outs)).rejects.toMatchObject(wrong);
+    await expect(provider.update?.(r.id, r.outs, { ...r.inputs, overlapDays: 7 })).rejects.toMatchObject(wrong);
     await expect(provider.delete?.(r.id, r.outs)).rejects.toMatchObject(wrong);
     expect(await r.live()).toEqual(["scaler-1"]);
     await useAccount(provider, emu.url, r.account.apiKey);

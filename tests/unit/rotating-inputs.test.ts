@@ -31,6 +31,11 @@ describe("RotatingVastApiKey inputs", () => {
       "must be less than rotateEveryDays (30): the previous key is retired before the next rotation",
     ],
     [{ ...valid, name: "x".repeat(241) }, "name", "must be at most 240 characters: each key is named <name>-<n> and Vast allows 255"],
+    [
+      { ...valid, rotateAfterDays: 90 },
+      "rotateAfterDays",
+      "unknown field; the fields are name, permissions, keyParams, rotateEveryDays, overlapDays",
+    ],
   ])("rejects %j: %s", (raw, property, reason) => {
     expect(validateRotatingInputs(raw).failures).toEqual([{ property, reason }]);
     expect(() => parseRotatingInputs(raw)).toThrow(expect.objectContaining({ code: "VAST_INVALID_INPUT", property }));
