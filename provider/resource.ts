@@ -48,6 +48,28 @@ export interface VastApiKeyArgs {
 }
 
 /**
+ * The property bag both API key classes (`VastApiKey`, and the plugin's `ApiKey`) register: the
+ * inputs, with `adopt` as a secret (it may hold a key value), and the outputs as `undefined` so
+ * the engine fills them in. Not exported from the package entry.
+ * @param a The arguments (empty for a lookup by id).
+ * @param name The key name to send (`undefined`: none, the provider decides).
+ */
+export function apiKeyResourceProps(a: Partial<VastApiKeyArgs>, name: pulumi.Input<string> | undefined): pulumi.Inputs {
+  return {
+    name,
+    permissions: a.permissions,
+    keyParams: a.keyParams,
+    rotateAfterDays: a.rotateAfterDays,
+    rotationTrigger: a.rotationTrigger,
+    adopt: a.adopt === undefined ? undefined : pulumi.secret(a.adopt),
+    key: undefined,
+    createdAt: undefined,
+    keyId: undefined,
+    accountId: undefined,
+  };
+}
+
+/**
  * A Vast.ai API key managed by Pulumi.
  *
  * Vast keys are immutable: changing `name`, `permissions`, `keyParams` or `rotationTrigger`
@@ -97,18 +119,7 @@ export class VastApiKey extends pulumi.dynamic.Resource {
     super(
       vastApiKeyProvider,
       name,
-      {
-        name: lookup ? undefined : (a.name ?? name),
-        permissions: a.permissions,
-        keyParams: a.keyParams,
-        rotateAfterDays: a.rotateAfterDays,
-        rotationTrigger: a.rotationTrigger,
-        adopt: a.adopt === undefined ? undefined : pulumi.secret(a.adopt),
-        key: undefined,
-        createdAt: undefined,
-        keyId: undefined,
-        accountId: undefined,
-      },
+      apiKeyResourceProps(a, lookup ? undefined : (a.name ?? name)),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
       "vast",
       "ApiKey",

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PLUGIN_API_KEY_TYPE } from "../audit";
 import { warnOnUnknownCategories } from "../category-warnings";
 import type { PermissionDoc } from "../permissions";
-import type { VastApiKeyArgs } from "../resource";
+import { apiKeyResourceProps, type VastApiKeyArgs } from "../resource";
 import { PLUGIN_VERSION } from "./version";
 
 /** Arguments of {@link ApiKey}: the same as those of `VastApiKey`. */
@@ -63,18 +63,8 @@ export class ApiKey extends pulumi.CustomResource {
     super(
       ApiKey.__pulumiType,
       name,
-      {
-        name: a.name,
-        permissions: a.permissions,
-        keyParams: a.keyParams,
-        rotateAfterDays: a.rotateAfterDays,
-        rotationTrigger: a.rotationTrigger,
-        adopt: a.adopt === undefined ? undefined : pulumi.secret(a.adopt),
-        key: undefined,
-        createdAt: undefined,
-        keyId: undefined,
-        accountId: undefined,
-      },
+      // The plugin defaults the name to the resource name, as VastApiKey does.
+      apiKeyResourceProps(a, a.name),
       // The plugin version this class was released with, as generated SDKs pin it (an explicit
       // `version` option wins).
       pulumi.mergeOptions(pulumi.mergeOptions({ version: PLUGIN_VERSION }, opts), { additionalSecretOutputs: ["key"] }),
