@@ -15,19 +15,22 @@
 # built by scripts/install-pulumi.sh predates the `virtualenv` runtime option the CLI now sends
 # another way): `PATH="$(bash scripts/ensure-python-sdk.sh)/bin:$PATH" pulumi up`.
 #
-# Environment: PULUMI_PYTHON_VERSION (the `pulumi` package version; default below), PYTHON (the
-# interpreter that creates the venv; default python3, 3.9 or newer).
+# Environment: PULUMI_PYTHON_VERSION (the `pulumi` package version instead of the pin), PYTHON (the
+# interpreter that creates the venv; default python3, 3.10 or newer).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-# 3.272.0 is the release PyPI serves here that was run against the Python host built from
-# sdk/v3@v3.79.0 (up, refresh, replace, destroy, secret outputs).
-PULUMI_PY="${PULUMI_PYTHON_VERSION:-3.272.0}"
+# The `pulumi` pin lives in the file a user installs from, examples/python/requirements.txt
+# (3.272.0: the release PyPI serves that runs with the Python host built from sdk/v3@v3.79.0).
+REQUIREMENTS="$ROOT/examples/python/requirements.txt"
+PINNED=$(sed -n 's/^pulumi==\([0-9][0-9.]*\)[[:space:]]*$/\1/p' "$REQUIREMENTS" 2>/dev/null || true)
+PULUMI_PY="${PULUMI_PYTHON_VERSION:-$PINNED}"
 PYTEST=9.2.0
 PY="${PYTHON:-python3}"
 
 log() { echo "ensure-python-sdk: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+[ -n "$PULUMI_PY" ] || die "no pulumi==<version> line in $REQUIREMENTS (and PULUMI_PYTHON_VERSION is not set)"
 
 fresh=""
 if [ $# -ge 1 ]; then
@@ -46,9 +49,9 @@ for tool in "$@"; do
   esac
 done
 
-command -v "$PY" >/dev/null 2>&1 || die "$PY is required (Python 3.9 or newer; set PYTHON to use another interpreter)"
-"$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' \
-  || die "$("$PY" --version 2>&1) is too old: pulumi_vast needs Python 3.9 or newer"
+command -v "$PY" >/dev/null 2>&1 || die "$PY is required (Python 3.10 or newer; set PYTHON to use another interpreter)"
+"$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+  || die "$("$PY" --version 2>&1) is too old: pulumi_vast and pulumi need Python 3.10 or newer"
 
 pip() { "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@" >&2; }
 has_pulumi() { "$VENV/bin/python" -c "import importlib.metadata as m; assert m.version('pulumi') == '$PULUMI_PY'" 2>/dev/null; }
