@@ -44,22 +44,30 @@ export function requireYamlHost(): void {
     throw new Error(`${host} is missing: run \`bash scripts/install-pulumi.sh\` (it builds the YAML language host)`);
 }
 
-/** The plugin directory as `examples/yaml/Pulumi.yaml` names it (relative to the example). */
+/** The plugin directory as the examples' `Pulumi.yaml` files name it (relative to the example). */
 const EXAMPLE_PLUGIN_PATH = "../../dist/plugin/pulumi-resource-vast";
 
 /**
- * Copies `examples/yaml` to a temp dir, pointing its `plugins: providers:` entry at the built
+ * Copies `examples/<name>` to a temp dir, pointing its `plugins: providers:` entry at the built
  * plugin directory (the copy is no longer two levels below the repository).
  */
-export function installYamlExample(): string {
+export function installPluginExample(name: string): string {
   const { dir: plugin } = builtPlugin();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "example-yaml-"));
-  fs.cpSync(path.join(ROOT, "examples", "yaml"), dir, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
+  // A developer's local install (a venv, caches) stays behind.
+  const local = /[\\/](venv|__pycache__|node_modules)$/;
+  fs.cpSync(path.join(ROOT, "examples", name), dir, { recursive: true, filter: (src) => !local.test(src) });
   const file = path.join(dir, "Pulumi.yaml");
   const text = fs.readFileSync(file, "utf8");
-  if (!text.includes(`path: ${EXAMPLE_PLUGIN_PATH}`)) throw new Error(`examples/yaml/Pulumi.yaml no longer names ${EXAMPLE_PLUGIN_PATH}`);
+  if (!text.includes(`path: ${EXAMPLE_PLUGIN_PATH}`))
+    throw new Error(`examples/${name}/Pulumi.yaml no longer names ${EXAMPLE_PLUGIN_PATH}`);
   fs.writeFileSync(file, text.replace(`path: ${EXAMPLE_PLUGIN_PATH}`, `path: ${plugin}`));
   return dir;
+}
+
+/** `examples/yaml`, copied by {@link installPluginExample}. */
+export function installYamlExample(): string {
+  return installPluginExample("yaml");
 }
 
 /** A new YAML project in a temp dir using the built plugin, with the given `resources:` block (YAML text). */
