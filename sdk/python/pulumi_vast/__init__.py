@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .api_key import *
 from .provider import *
+from .rotating_api_key import *
 from ._inputs import *
 from . import outputs
 
@@ -26,7 +27,8 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_vast",
   "classes": {
-   "vast:index:ApiKey": "ApiKey"
+   "vast:index:ApiKey": "ApiKey",
+   "vast:index:RotatingApiKey": "RotatingApiKey"
   }
  }
 ]

@@ -31,7 +31,7 @@ class ApiKeyAdoptArgsDict(TypedDict):
     """
     key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The key's value, if you have it: verified against `keyId` and returned as the secret `key` output.
+    The key's value, if you have it: returned as the secret `key` output. A value Vast rejects, or another key's value, is refused; a value without `user_read` cannot prove which key it is and is accepted with a warning.
     """
 
 @pulumi.input_type
@@ -43,7 +43,7 @@ class ApiKeyAdoptArgs:
         An existing key to adopt instead of creating one.
 
         :param pulumi.Input[_builtins.int] key_id: Vast's numeric id of the existing key.
-        :param pulumi.Input[_builtins.str] key: The key's value, if you have it: verified against `keyId` and returned as the secret `key` output.
+        :param pulumi.Input[_builtins.str] key: The key's value, if you have it: returned as the secret `key` output. A value Vast rejects, or another key's value, is refused; a value without `user_read` cannot prove which key it is and is accepted with a warning.
         """
         pulumi.set(__self__, "key_id", key_id)
         if key is not None:
@@ -65,7 +65,7 @@ class ApiKeyAdoptArgs:
     @pulumi.getter
     def key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The key's value, if you have it: verified against `keyId` and returned as the secret `key` output.
+        The key's value, if you have it: returned as the secret `key` output. A value Vast rejects, or another key's value, is refused; a value without `user_read` cannot prove which key it is and is accepted with a warning.
         """
         return pulumi.get(self, "key")
 

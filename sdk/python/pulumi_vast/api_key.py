@@ -194,6 +194,7 @@ class ApiKey(pulumi.CustomResource):
             __props__.__dict__["permissions"] = permissions
             __props__.__dict__["rotate_after_days"] = rotate_after_days
             __props__.__dict__["rotation_trigger"] = rotation_trigger
+            __props__.__dict__["account_id"] = None
             __props__.__dict__["created_at"] = None
             __props__.__dict__["key"] = None
             __props__.__dict__["key_id"] = None
@@ -221,6 +222,7 @@ class ApiKey(pulumi.CustomResource):
 
         __props__ = ApiKeyArgs.__new__(ApiKeyArgs)
 
+        __props__.__dict__["account_id"] = None
         __props__.__dict__["created_at"] = None
         __props__.__dict__["key"] = None
         __props__.__dict__["key_id"] = None
@@ -230,6 +232,14 @@ class ApiKey(pulumi.CustomResource):
         __props__.__dict__["rotate_after_days"] = None
         __props__.__dict__["rotation_trigger"] = None
         return ApiKey(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter(name="accountId")
+    def account_id(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        The Vast account (user id) the key belongs to. Refresh, update and delete with a credential of another account fail (`VAST_WRONG_ACCOUNT`) instead of treating the key as gone.
+        """
+        return pulumi.get(self, "account_id")
 
     @_builtins.property
     @pulumi.getter(name="createdAt")

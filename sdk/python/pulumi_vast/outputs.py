@@ -16,6 +16,7 @@ from . import _utilities
 
 __all__ = [
     'PermissionDoc',
+    'RotatingKey',
 ]
 
 @pulumi.output_type
@@ -39,5 +40,81 @@ class PermissionDoc(dict):
         Permission categories (e.g. `instance_read`), each granting the whole category (`{}`) or listed endpoints with constraints.
         """
         return pulumi.get(self, "api")
+
+
+@pulumi.output_type
+class RotatingKey(dict):
+    """
+    One Vast key of a rotating key. Secret as a whole: it holds the key value.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "createdAt":
+            suggest = "created_at"
+        elif key == "keyId":
+            suggest = "key_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in RotatingKey. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        RotatingKey.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        RotatingKey.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 created_at: _builtins.str,
+                 key_id: _builtins.int,
+                 name: _builtins.str,
+                 key: Optional[_builtins.str] = None):
+        """
+        One Vast key of a rotating key. Secret as a whole: it holds the key value.
+
+        :param _builtins.str created_at: When the key was created, ISO-8601 (the provider's clock: `VAST_NOW` when set).
+        :param _builtins.int key_id: Vast's numeric key id.
+        :param _builtins.str name: The key's name on Vast, `<name>-<n>`.
+        :param _builtins.str key: The key value.
+        """
+        pulumi.set(__self__, "created_at", created_at)
+        pulumi.set(__self__, "key_id", key_id)
+        pulumi.set(__self__, "name", name)
+        if key is not None:
+            pulumi.set(__self__, "key", key)
+
+    @_builtins.property
+    @pulumi.getter(name="createdAt")
+    def created_at(self) -> _builtins.str:
+        """
+        When the key was created, ISO-8601 (the provider's clock: `VAST_NOW` when set).
+        """
+        return pulumi.get(self, "created_at")
+
+    @_builtins.property
+    @pulumi.getter(name="keyId")
+    def key_id(self) -> _builtins.int:
+        """
+        Vast's numeric key id.
+        """
+        return pulumi.get(self, "key_id")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        """
+        The key's name on Vast, `<name>-<n>`.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> Optional[_builtins.str]:
+        """
+        The key value.
+        """
+        return pulumi.get(self, "key")
 
 
