@@ -29,7 +29,7 @@ import {
   VastReconcileError,
   VastRefusedError,
 } from "./errors";
-import type { Logger } from "./log";
+import { type Logger, notice } from "./log";
 
 /** The client calls a session needs (a {@link VastClient}, or a small fake in unit tests). */
 export type KeyApi = Pick<VastClient, "baseUrl" | "listKeys" | "createKey" | "deleteKey" | "currentUser">;
@@ -98,7 +98,7 @@ export class AccountSession {
   constructor(options: AccountSessionOptions) {
     this.client = options.client;
     this.logger = options.logger;
-    this.notify = options.notify ?? ((line) => process.stderr.write(`${line}\n`));
+    this.notify = options.notify ?? notice;
     this.credentialSource = options.credentialSource ?? "the configured credential";
     this.listCacheMs = options.listCacheMs;
     this.maxCreateAttempts = options.maxCreateAttempts ?? 3;

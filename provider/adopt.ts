@@ -7,6 +7,7 @@ import type { AccountSession } from "./account";
 import { VastClient } from "./client/client";
 import { ErrorCodes, VastAdoptError, VastAuthError, VastForbiddenError } from "./errors";
 import type { ApiKeyInputs } from "./inputs";
+import { notice } from "./log";
 import { canonicalJson } from "./permissions";
 import { type ApiKeyOutputs, declaredFields, STATE_SCHEMA_VERSION, serverView } from "./state";
 
@@ -75,8 +76,8 @@ async function verifyValue(baseUrl: string, key: string, keyId: number): Promise
       // Least-privilege keys (the ones handed to CI and autoscalers) lack user_read, so they
       // cannot ask who they are. The value authenticates (a bad value is a 401), which is all
       // that can be checked; it is kept, and the user is told what was not verified.
-      process.stderr.write(
-        `vast: warning: adopt.key authenticates but lacks user_read, so it could not be verified to be key ${keyId}'s value; it is stored as given\n`,
+      notice(
+        `vast: warning: adopt.key authenticates but lacks user_read, so it could not be verified to be key ${keyId}'s value; it is stored as given`,
       );
       return;
     }

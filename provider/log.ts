@@ -33,5 +33,15 @@ export function stderrLogger(enabled: boolean): Logger {
   };
 }
 
+/**
+ * Writes one line a user should see without debug logging (which credential is in use, why a
+ * key is replaced or rotated, what happened after a lost create) to stderr, which the Pulumi
+ * engine shows for a dynamic provider and the plugin forwards to the engine's log. Registered
+ * secrets are scrubbed, as in debug lines.
+ */
+export function notice(line: string): void {
+  process.stderr.write(`${scrub(line)}\n`);
+}
+
 /** A logger that discards everything. */
 export const silentLogger: Logger = { debug() {} };

@@ -16,7 +16,7 @@ import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
 import { ErrorCodes, VastError, VastInputError } from "./errors";
 import { parseInputs, validateInputs } from "./inputs";
-import { stderrLogger } from "./log";
+import { notice, stderrLogger } from "./log";
 import { canonicalJson } from "./permissions";
 import { readSettings } from "./settings";
 import {
@@ -85,7 +85,7 @@ export async function check(_olds: Props, news: Props): Promise<dynamic.CheckRes
 /** Decides between no change, an in-place update, and a replacement. */
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
   const d = computeDiff(olds, news, now());
-  if (d.replaces.length) process.stderr.write(`vast: key "${String(olds.name)}" will be replaced: ${d.reasons.join("; ")}\n`);
+  if (d.replaces.length) notice(`vast: key "${String(olds.name)}" will be replaced: ${d.reasons.join("; ")}`);
   return { changes: d.changes, replaces: d.replaces };
 }
 
@@ -167,8 +167,8 @@ function readableState(props: Props, keyId: number): Partial<ApiKeyOutputs> {
     return upgradeState(props);
   } catch (err) {
     if (!(err instanceof VastError) || err.code !== ErrorCodes.stateUnreadable) throw err;
-    process.stderr.write(
-      `vast: warning: the stored state of key ${keyId} was unreadable; rebuilt it from Vast, keeping the fields that were still readable\n`,
+    notice(
+      `vast: warning: the stored state of key ${keyId} was unreadable; rebuilt it from Vast, keeping the fields that were still readable`,
     );
     return salvageState(props);
   }

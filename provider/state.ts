@@ -46,28 +46,53 @@ export const apiKeyOutputsSchema = z
  */
 export type ApiKeyOutputs = z.infer<typeof apiKeyOutputsSchema>;
 
+/** How to read one resource type's stored outputs (see {@link readStoredState}). */
+export interface StoredStateSpec<S extends z.ZodType> {
+  /** The outputs' schema at the current version. */
+  schema: S;
+  /** The version this package writes. */
+  version: number;
+  /** What the state belongs to, for messages ("this key", "this rotating key"). */
+  what: string;
+  /** What to do about unreadable state, appended to its message. */
+  remedy: string;
+}
+
+/**
+ * Validates stored outputs of any resource type of this package. A missing version counts as 1;
+ * `__provider` is dropped; a newer version is refused rather than silently downgraded.
+ * @throws VastError `VAST_STATE_TOO_NEW` for state written by a newer package version,
+ *   `VAST_STATE_UNREADABLE` for state that does not parse (paths and rules only: it holds secrets).
+ */
+export function readStoredState<S extends z.ZodType>(raw: Record<string, unknown>, spec: StoredStateSpec<S>): z.output<S> {
+  const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
+  if (version > spec.version) {
+    throw new VastError(
+      ErrorCodes.stateTooNew,
+      `${spec.what}'s state was written by a newer pulumi-vast-api-keys (state schema ${version}, this version reads up to ${spec.version}); upgrade the package instead of downgrading`,
+    );
+  }
+  const { __provider: _p, ...rest } = raw;
+  const parsed = spec.schema.safeParse({ ...rest, schemaVersion: version });
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`).join("; ");
+    throw new VastError(ErrorCodes.stateUnreadable, `the stored state of ${spec.what} is unreadable (${where}). ${spec.remedy}`);
+  }
+  return parsed.data;
+}
+
 /**
  * Validates stored outputs and upgrades older shapes to the current one.
  * @throws VastError `VAST_STATE_TOO_NEW` for state written by a newer package version.
  */
 export function upgradeState(raw: Record<string, unknown>): ApiKeyOutputs {
-  const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
-  if (version > STATE_SCHEMA_VERSION) {
-    throw new VastError(
-      ErrorCodes.stateTooNew,
-      `this resource's state was written by a newer pulumi-vast-api-keys (state schema ${version}, this version reads up to ${STATE_SCHEMA_VERSION}); upgrade the package instead of downgrading`,
-    );
-  }
-  const { __provider: _p, ...rest } = raw;
-  const parsed = apiKeyOutputsSchema.safeParse({ ...rest, schemaVersion: version });
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`).join("; ");
-    throw new VastError(
-      ErrorCodes.stateUnreadable,
-      `the stored state of this key is unreadable (${where}). Run \`pulumi refresh\`: it rebuilds the state from Vast, keeping every field that is still readable (the key value included, if intact).`,
-    );
-  }
-  return parsed.data;
+  return readStoredState(raw, {
+    schema: apiKeyOutputsSchema,
+    version: STATE_SCHEMA_VERSION,
+    what: "this key",
+    remedy:
+      "Run `pulumi refresh`: it rebuilds the state from Vast, keeping every field that is still readable (the key value included, if intact).",
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PLUGIN_ROTATING_API_KEY_TYPE } from "../audit";
 import { warnOnUnknownCategories } from "../category-warnings";
 import type { PermissionDoc } from "../permissions";
-import type { RotatingKey, RotatingVastApiKeyArgs } from "../rotating/resource";
+import { type RotatingKey, type RotatingVastApiKeyArgs, rotatingKeyResourceProps } from "../rotating/resource";
 import { PLUGIN_VERSION } from "./version";
 
 /** Arguments of {@link RotatingApiKey}: the same as those of `RotatingVastApiKey`. */
@@ -68,18 +68,8 @@ export class RotatingApiKey extends pulumi.CustomResource {
     super(
       RotatingApiKey.__pulumiType,
       name,
-      {
-        name: args.name,
-        permissions: args.permissions,
-        keyParams: args.keyParams,
-        rotateEveryDays: args.rotateEveryDays,
-        overlapDays: args.overlapDays,
-        current: undefined,
-        previous: undefined,
-        rotatedAt: undefined,
-        retiresPreviousAt: undefined,
-        accountId: undefined,
-      },
+      // The plugin defaults the base name to the resource name, as RotatingVastApiKey does.
+      rotatingKeyResourceProps(args, args.name),
       // The plugin version this class was released with (an explicit `version` option wins).
       // `key` sits inside `current`/`previous`; the engine marks whole top-level outputs secret.
       pulumi.mergeOptions(pulumi.mergeOptions({ version: PLUGIN_VERSION }, opts), {

@@ -3,7 +3,8 @@
  * that consumers holding the old value keep working until they pick up the new one.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type PermissionDoc, unknownCategories } from "../permissions";
+import { warnOnUnknownCategories } from "../category-warnings";
+import type { PermissionDoc } from "../permissions";
 import { rotatingVastApiKeyProvider } from "../shim";
 
 /** One Vast key of a {@link RotatingVastApiKey}, as consumers read it. */
@@ -40,6 +41,28 @@ export interface RotatingVastApiKeyArgs {
    * schedule (in place).
    */
   overlapDays?: pulumi.Input<number>;
+}
+
+/**
+ * The property bag both rotating key classes (`RotatingVastApiKey`, and the plugin's
+ * `RotatingApiKey`) register: the inputs, and the outputs as `undefined` so the engine fills them
+ * in. Not exported from the package entry.
+ * @param args The arguments.
+ * @param name The base name to send (`undefined`: none, the provider decides).
+ */
+export function rotatingKeyResourceProps(args: RotatingVastApiKeyArgs, name: pulumi.Input<string> | undefined): pulumi.Inputs {
+  return {
+    name,
+    permissions: args.permissions,
+    keyParams: args.keyParams,
+    rotateEveryDays: args.rotateEveryDays,
+    overlapDays: args.overlapDays,
+    current: undefined,
+    previous: undefined,
+    rotatedAt: undefined,
+    retiresPreviousAt: undefined,
+    accountId: undefined,
+  };
 }
 
 /**
@@ -87,6 +110,8 @@ export class RotatingVastApiKey extends pulumi.dynamic.Resource {
   declare readonly rotatedAt: pulumi.Output<string | undefined>;
   /** When `previous` is retired, ISO-8601; absent when there is no `previous`. */
   declare readonly retiresPreviousAt: pulumi.Output<string | undefined>;
+  /** The Vast account (user id) both keys belong to; a credential of another account is refused. */
+  declare readonly accountId: pulumi.Output<number>;
 
   /**
    * Declares a rotating key.
@@ -98,30 +123,12 @@ export class RotatingVastApiKey extends pulumi.dynamic.Resource {
     super(
       rotatingVastApiKeyProvider,
       name,
-      {
-        name: args.name ?? name,
-        permissions: args.permissions,
-        keyParams: args.keyParams,
-        rotateEveryDays: args.rotateEveryDays,
-        overlapDays: args.overlapDays,
-        current: undefined,
-        previous: undefined,
-        rotatedAt: undefined,
-        retiresPreviousAt: undefined,
-      },
+      rotatingKeyResourceProps(args, args.name ?? name),
       // `key` sits inside `current`/`previous`; the engine marks whole top-level outputs secret.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["current", "previous"] }),
       "vast",
       "RotatingApiKey",
     );
-    pulumi.output(args.permissions).apply((doc) => {
-      const unknown = doc && typeof doc === "object" && doc.api ? unknownCategories(doc) : [];
-      if (unknown.length) {
-        pulumi.log.warn(
-          `permissions: categor${unknown.length > 1 ? "ies" : "y"} ${unknown.join(", ")} not documented by Vast; sent as-is (check the spelling)`,
-          this,
-        );
-      }
-    });
+    warnOnUnknownCategories(args.permissions, this);
   }
 }

@@ -15,6 +15,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { AccountSession } from "../account";
 import { now } from "../clock";
 import { VastInputError } from "../errors";
+import { notice } from "../log";
 import { currentSession } from "../runtime";
 import { serverView, withoutUndefined } from "../state";
 import { parseRotatingInputs, type RotatingKeyInputs, validateRotatingInputs } from "./inputs";
@@ -57,7 +58,7 @@ export async function check(_olds: Props, news: Props): Promise<dynamic.CheckRes
 export async function diff(_id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
   const state = upgradeRotatingState(olds);
   const plan = planRotation(state, planInputs(news), now());
-  if (plan.action !== "none") process.stderr.write(`vast: rotating key "${state.name}" ${describePlan(plan)}\n`);
+  if (plan.action !== "none") notice(`vast: rotating key "${state.name}" ${describePlan(plan)}`);
   const providerChanged = olds.__provider !== undefined && news.__provider !== undefined && olds.__provider !== news.__provider;
   const olderShape = olds.schemaVersion !== ROTATING_STATE_SCHEMA_VERSION;
   return { changes: plan.action !== "none" || plan.inPlace.length > 0 || providerChanged || olderShape, replaces: [] };

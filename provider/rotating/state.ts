@@ -5,7 +5,7 @@
  * by a newer version is refused instead of being silently downgraded.
  */
 import { z } from "zod";
-import { ErrorCodes, VastError } from "../errors";
+import { readStoredState } from "../state";
 import type { RotatingKeyInputs } from "./inputs";
 
 /**
@@ -80,23 +80,12 @@ export type RotatingKeyState = z.infer<typeof rotatingKeyStateSchema>;
  * @throws VastError `VAST_STATE_TOO_NEW` for state written by a newer package version.
  */
 export function upgradeRotatingState(raw: Record<string, unknown>): RotatingKeyState {
-  const version = typeof raw.schemaVersion === "number" ? raw.schemaVersion : 1;
-  if (version > ROTATING_STATE_SCHEMA_VERSION) {
-    throw new VastError(
-      ErrorCodes.stateTooNew,
-      `this rotating key's state was written by a newer pulumi-vast-api-keys (state schema ${version}, this version reads up to ${ROTATING_STATE_SCHEMA_VERSION}); upgrade the package instead of downgrading`,
-    );
-  }
-  const { __provider: _p, ...rest } = raw;
-  const parsed = rotatingKeyStateSchema.safeParse({ ...rest, schemaVersion: version });
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`).join("; ");
-    throw new VastError(
-      ErrorCodes.stateUnreadable,
-      `the stored state of this rotating key is unreadable (${where}); its keys are still on Vast: find them with \`vast-api-keys audit\` (names <name>-<n>)`,
-    );
-  }
-  return parsed.data;
+  return readStoredState(raw, {
+    schema: rotatingKeyStateSchema,
+    version: ROTATING_STATE_SCHEMA_VERSION,
+    what: "this rotating key",
+    remedy: "Its keys are still on Vast: find them with `vast-api-keys audit` (names <name>-<n>).",
+  });
 }
 
 /** The declared settings every state echoes (diff and delete only see outputs). */
