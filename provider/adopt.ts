@@ -8,8 +8,8 @@ import { VastClient } from "./client/client";
 import { ErrorCodes, VastAdoptError, VastAuthError, VastForbiddenError } from "./errors";
 import type { ApiKeyInputs } from "./inputs";
 import { notice } from "./log";
-import { canonicalJson } from "./permissions";
-import { type ApiKeyOutputs, declaredFields, STATE_SCHEMA_VERSION, serverView } from "./state";
+import { canonicalJson, isFullAccessDocument } from "./permissions";
+import { type ApiKeyOutputs, declaredFields, isNoDocumentView, STATE_SCHEMA_VERSION, serverView } from "./state";
 
 /**
  * Verifies that key `adopt.keyId` exists, that `adopt.key` (when given) authenticates as that
@@ -25,17 +25,32 @@ export async function adoptKey(session: AccountSession, inputs: ApiKeyInputs): P
   if (!remote) {
     throw new VastAdoptError(
       ErrorCodes.adoptFailed,
-      `adopt.keyId: key ${keyId} does not exist in this account (or was deleted); list keys with \`vast-api-keys audit\``,
+      `adopt.keyId: key ${keyId} does not exist in this account (or was deleted); list keys with \`vast-api-keys audit\`. ` +
+        "If this resource adopted it earlier and it was deleted since, remove `adopt` to create a new key.",
     );
   }
   if (adopt.key !== undefined) await verifyValue(session.client.baseUrl, adopt.key, keyId);
 
   const mismatches: string[] = [];
-  if ((remote.name ?? "") !== inputs.name) {
-    mismatches.push(`name: declared ${JSON.stringify(inputs.name)}, key ${keyId} is named ${JSON.stringify(remote.name ?? "")}`);
+  const remoteName = remote.name ?? "";
+  if (remoteName !== inputs.name) {
+    mismatches.push(
+      remoteName === ""
+        ? `name: key ${keyId} has no name on Vast; declare name: "" to adopt it as it is`
+        : `name: declared ${JSON.stringify(inputs.name)}, key ${keyId} is named ${JSON.stringify(remoteName)}`,
+    );
   }
   const serverRights = serverView(remote.rights);
-  if (serverRights !== null && serverRights !== serverView(inputs.permissions)) {
+  if (isNoDocumentView(serverRights)) {
+    // No document is full access (what the console makes): adopting it under a narrower
+    // declaration would show a least-privilege key to state, drift detection and the policy pack.
+    if (!isFullAccessDocument(inputs.permissions)) {
+      mismatches.push(
+        `permissions: key ${keyId} has no permission document on Vast, which is full access; declare presets.fullAccess() ` +
+          "(every documented category) to adopt it as it is",
+      );
+    }
+  } else if (serverRights !== serverView(inputs.permissions)) {
     mismatches.push(`permissions: declared ${canonicalJson(inputs.permissions)}, key ${keyId} has ${serverRights}`);
   }
   if (typeof remote.keyParams === "string" && remote.keyParams !== (inputs.keyParams ?? "")) {

@@ -4,8 +4,8 @@
  * the key; the decisions come from one table, not from hand-written branches.
  */
 import { containsUnknown } from "./inputs";
-import { canonicalJson } from "./permissions";
-import { STATE_SCHEMA_VERSION, serverView } from "./state";
+import { canonicalJson, isFullAccessDocument, permissionDocSchema } from "./permissions";
+import { isNoDocumentView, normalizedView, STATE_SCHEMA_VERSION, viewsDiffer } from "./state";
 
 /** What a change of each input field does. */
 export const FIELD_EFFECTS = {
@@ -40,8 +40,9 @@ const MS_PER_DAY = 86_400_000;
  * - A field listed as "replace" that changed (canonically: key order never matters), or is
  *   still unknown in preview, replaces the key.
  * - Drift: when the server's latest view of the permissions differs from the view recorded at
- *   creation, `permissions` is replaced (the user's document is never compared with the
- *   server's, which may expand it).
+ *   creation (to or from "no document" included), `permissions` is replaced (the user's document
+ *   is never compared with the server's, which may expand it), and so is a key the server shows
+ *   without a document (full access) while its recorded permissions grant less.
  * - Rotation: when `rotateAfterDays` is set and the key is older than that, it is replaced.
  * - A changed serialized provider or an older state shape is an in-place update.
  */
@@ -64,12 +65,10 @@ export function computeDiff(olds: Record<string, unknown>, news: Record<string, 
     }
   }
 
-  const latest = olds.serverRights;
-  const baseline = olds.serverRightsBaseline;
-  // Both are re-normalised: state written by older versions kept a less reduced form.
-  if (typeof latest === "string" && typeof baseline === "string" && serverView(latest) !== serverView(baseline)) {
+  const drift = permissionDrift(olds);
+  if (drift) {
     replaces.add("permissions");
-    reasons.push("permissions were changed outside Pulumi (drift)");
+    reasons.push(drift);
   }
 
   const days = news.rotateAfterDays;
@@ -92,4 +91,33 @@ export function computeDiff(olds: Record<string, unknown>, news: Record<string, 
   }
 
   return { changes: replaces.size > 0 || update, replaces: [...replaces], reasons };
+}
+
+/**
+ * Why the server's view of a key's permissions no longer matches what state records, or
+ * `undefined` when it does (or nothing comparable was recorded yet).
+ * - The latest view differs from the baseline: re-scoped outside Pulumi, to or from
+ *   "no document" (full access) included.
+ * - The latest view is "no document" while the recorded permissions are narrower: the key can
+ *   do everything (e.g. a console key adopted under a narrower declaration by an older version).
+ */
+export function permissionDrift(olds: Record<string, unknown>): string | undefined {
+  const adopted = olds.adopted === true;
+  const latest = normalizedView(olds.serverRights, adopted);
+  const baseline = normalizedView(olds.serverRightsBaseline, adopted);
+  if (latest !== undefined && baseline !== undefined && viewsDiffer(latest, baseline)) {
+    const how = isNoDocumentView(latest)
+      ? ": the key now has no permission document, which is full access"
+      : isNoDocumentView(baseline)
+        ? ": the key had no permission document (full access) and now has one"
+        : "";
+    return `permissions were changed outside Pulumi (drift)${how}`;
+  }
+  if (latest !== undefined && isNoDocumentView(latest)) {
+    const declared = permissionDocSchema.safeParse(olds.permissions);
+    if (declared.success && !isFullAccessDocument(declared.data)) {
+      return "the key has no permission document on Vast, which is full access, but its recorded permissions grant less";
+    }
+  }
+  return undefined;
 }

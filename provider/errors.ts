@@ -18,6 +18,10 @@ export const ErrorCodes = {
   missingCredentials: "VAST_MISSING_CREDENTIALS",
   /** The API base URL is malformed, or plain http to a non-loopback host. */
   invalidUrl: "VAST_INVALID_URL",
+  /** Stack config `vast:*` is unusable: an unknown key (a typo such as `vast:apikey`) or an empty value. */
+  invalidConfig: "VAST_INVALID_CONFIG",
+  /** A rotation step made its new key but could not delete an old one; state records it and the next `up` retries. */
+  stepIncomplete: "VAST_STEP_INCOMPLETE",
   /** An environment tunable (e.g. `VAST_TIMEOUT_MS`) has an invalid value. */
   invalidSetting: "VAST_INVALID_SETTING",
   /** A resource input failed validation (before any API call). */
@@ -201,6 +205,28 @@ export class VastAccountMismatchError extends VastError {
 
 /** Adopting an existing key failed. */
 export class VastAdoptError extends VastError {}
+
+/**
+ * An update that changed something on Vast and then failed: it carries the resource's outputs as
+ * they now are, so that the engine records them (Pulumi's "partial failure": the dynamic-provider
+ * host and the plugin send them as `ErrorResourceInitFailed`, whose fields `id`, `properties` and
+ * `reasons` these are). Nothing made by the step is ever left out of state.
+ */
+export class VastPartialUpdateError extends VastError {
+  /** The resource id. */
+  readonly id: string;
+  /** The outputs to record in state. */
+  readonly properties: Record<string, unknown>;
+  /** What failed, one line each. */
+  readonly reasons: string[];
+
+  constructor(code: VastErrorCode, message: string, id: string, properties: Record<string, unknown>, reasons: string[]) {
+    super(code, message);
+    this.id = id;
+    this.properties = properties;
+    this.reasons = reasons;
+  }
+}
 
 function formatApiMessage(d: ApiErrorDetails, hint: string): string {
   const status = d.status === undefined ? "" : ` -> ${d.status}`;

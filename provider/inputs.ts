@@ -19,10 +19,11 @@ const hasControlChars = (s: string) => [...s].some((c) => c.charCodeAt(0) < 0x20
 
 /** Zod schema of the inputs the provider receives (after the resource class filled defaults). */
 export const apiKeyInputsSchema = z.object({
+  // "" declares a key without a name, as the Vast console makes them (and as `pulumi import`
+  // records them), so that such a key can be declared as it is.
   name: z
-    .string({ error: "required; a string of 1-255 characters" })
-    .min(1, { error: "must be 1-255 characters (got an empty string)" })
-    .max(255, { error: "must be 1-255 characters (Vast's limit)" })
+    .string({ error: 'required; a string of up to 255 characters ("" for a key without a name)' })
+    .max(255, { error: "must be at most 255 characters (Vast's limit)" })
     .refine((s) => !hasControlChars(s), { error: "must not contain control characters such as newlines" }),
   permissions: permissionDocSchema,
   keyParams: z
@@ -38,8 +39,10 @@ export const apiKeyInputsSchema = z.object({
     .string({ error: "must be a string; any change replaces the key" })
     .max(1024, { error: "must be at most 1024 characters" })
     .optional(),
+  // Strict: a misspelt `key` (`Key`, `value`) would otherwise be dropped and the key adopted
+  // without its value ever being checked.
   adopt: z
-    .object(
+    .strictObject(
       {
         keyId: z
           .number({ error: "must be the numeric id of an existing key" })
@@ -165,6 +168,7 @@ export function parseInputs(raw: Record<string, unknown>): ApiKeyInputs {
 function toFailure(issue: z.core.$ZodIssue): InputFailure {
   const path = issue.path.map((p) => String(p));
   if (issue.code === "unrecognized_keys") {
+    // Names only, never values: a misplaced field may hold a key value.
     const where = path.length ? path.join(".") : "inputs";
     return { property: where, reason: `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` };
   }

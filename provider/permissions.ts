@@ -207,5 +207,17 @@ export const presets = {
   fullAccess: (): PermissionDoc => whole(KNOWN_CATEGORIES.slice(0, 11)),
 } as const;
 
+/**
+ * True when `doc` grants every documented category whole (`{}` or a `"*"` endpoint), as
+ * `presets.fullAccess()` does: the only declaration that matches a key without a permission
+ * document, which Vast treats as full access. (The policy pack applies the same rule.)
+ */
+export function isFullAccessDocument(doc: PermissionDoc): boolean {
+  return KNOWN_CATEGORIES.slice(0, 11).every((c) => {
+    const body = doc.api[c];
+    return body !== undefined && (Object.keys(body).length === 0 || Object.hasOwn(body, "*"));
+  });
+}
+
 /** Name of a preset in {@link presets}. */
 export type PresetName = keyof typeof presets;

@@ -14,13 +14,15 @@ import { VastClient } from "./client/client";
 import { now } from "./clock";
 import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
-import { ErrorCodes, VastError, VastInputError } from "./errors";
+import { ErrorCodes, type VastConfigError, VastError, VastInputError } from "./errors";
 import { parseInputs, validateInputs } from "./inputs";
 import { notice, stderrLogger } from "./log";
 import { canonicalJson } from "./permissions";
 import { readSettings } from "./settings";
+import { checkVastConfig, type ProviderConfig, pickVastConfig, configError as stackConfigError, vastEntries } from "./stack-config";
 import {
   type ApiKeyOutputs,
+  declarableDocument,
   declaredFields,
   STATE_SCHEMA_VERSION,
   salvageState,
@@ -31,12 +33,38 @@ import {
 
 type Props = Record<string, unknown>;
 
-let stackConfig: { apiKey?: string | undefined; url?: string | undefined } = {};
+let stackConfig: ProviderConfig = {};
+let configError: VastConfigError | undefined;
 const sessions = new Map<string, AccountSession>();
 
-/** Receives stack config (`vast:apiKey`, `vast:url`) from the engine. Never stored in state. */
+/**
+ * Receives stack config from the engine (never stored in state) and validates every `vast:*`
+ * key, as the plugin does: an unknown key or an empty value is refused, never ignored, since
+ * ignoring it would fall back to another credential. The refusal is remembered and raised by
+ * every later call (the engine calls `configure` once per process, and a throw here would only
+ * fail the first call).
+ */
 export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
-  stackConfig = { apiKey: req.config.get("vast:apiKey"), url: req.config.get("vast:url") };
+  const entries = vastConfigEntries(req.config);
+  const failures = checkVastConfig(entries);
+  configError = failures.length ? stackConfigError(failures) : undefined;
+  stackConfig = failures.length ? {} : pickVastConfig(entries);
+}
+
+/**
+ * The `vast:*` entries of the stack config, keyed without the namespace. The SDK's config object
+ * holds the whole stack config (`rawConfig`, since @pulumi/pulumi 3.139); its public interface
+ * only looks keys up, so without it only the two known keys can be checked.
+ */
+function vastConfigEntries(config: dynamic.Config): Record<string, unknown> {
+  const raw = (config as { rawConfig?: unknown }).rawConfig;
+  if (raw !== null && typeof raw === "object") return vastEntries(raw as Record<string, unknown>);
+  return withoutUndefined({ apiKey: config.get("vast:apiKey"), url: config.get("vast:url") });
+}
+
+/** Throws the configuration error recorded by {@link configure}, if any. */
+export function assertConfigured(): void {
+  if (configError) throw configError;
 }
 
 /**
@@ -44,6 +72,7 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
  * every resource in this process). Exported for tools and tests.
  */
 export function currentSession(): AccountSession {
+  assertConfigured();
   const creds = resolveCredentials({ stackConfig });
   const settings = readSettings();
   const id = `${creds.baseUrl}\u0000${creds.apiKey}`;
@@ -77,9 +106,22 @@ export function currentSession(): AccountSession {
 /**
  * Validates inputs before any API call; unknown values (preview) are tolerated. Warnings about
  * undocumented categories are raised program-side by `VastApiKey`, attached to the resource.
+ *
+ * `adopt` only ever applies to a resource's first create: once the resource exists (`olds` are
+ * its recorded inputs), it is dropped from the inputs, so that a replacement (rotation, a changed
+ * permission) creates a new key instead of adopting the very key it is about to delete.
  */
-export async function check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
-  return { inputs: news, failures: validateInputs(news).failures };
+export async function check(olds: Props, news: Props): Promise<dynamic.CheckResult> {
+  assertConfigured();
+  const failures = validateInputs(news).failures;
+  if (news.adopt === undefined || !resourceExists(olds)) return { inputs: news, failures };
+  const { adopt: _used, ...inputs } = news;
+  return { inputs, failures };
+}
+
+/** True when `olds` are the recorded inputs of an existing resource (empty for a new one). */
+function resourceExists(olds: Props | undefined): boolean {
+  return Object.keys(olds ?? {}).some((k) => k !== "__provider");
 }
 
 /** Decides between no change, an in-place update, and a replacement. */
@@ -104,7 +146,8 @@ export async function create(raw: Props): Promise<dynamic.CreateResult> {
     permissions: inputs.permissions,
     keyParams: inputs.keyParams,
   });
-  const serverRights = serverView(created.serverPermissions);
+  // A create answer without a view records none; the first read then sets the baseline.
+  const serverRights = created.serverPermissions === undefined ? undefined : serverView(created.serverPermissions);
   const outs: ApiKeyOutputs = {
     ...declaredFields(inputs),
     schemaVersion: STATE_SCHEMA_VERSION,
@@ -139,7 +182,9 @@ export async function read(id: string, props: Props = {}): Promise<dynamic.ReadR
     keyId,
     accountId,
     name: remote.name ?? old?.name ?? "",
-    permissions: old?.permissions ?? remote.rights,
+    // Without state (import, lookup): the server's view as a document the program can declare,
+    // so that declaring the key as it is (full access included) shows no changes.
+    permissions: old?.permissions ?? declarableDocument(serverRights),
     keyParams: old ? old.keyParams : typeof remote.keyParams === "string" ? remote.keyParams : undefined,
     key: old?.key,
     createdAt: remote.createdAt ?? old?.createdAt ?? new Date(0).toISOString(),
@@ -212,6 +257,13 @@ function recordedAccount(props: Props): number | undefined {
 export { remove as delete };
 
 function parseKeyId(id: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new VastInputError("id", `must be a numeric Vast key id (got "${id}")`);
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) {
+    // Never echoed: the console shows a key's value next to its id, and a value pasted here
+    // would otherwise land in CI logs.
+    throw new VastInputError(
+      "id",
+      `must be Vast's numeric key id, e.g. 1234 (got ${id.length} characters that are not one; not shown, in case it is a key value)`,
+    );
+  }
   return Number(id);
 }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { ErrorCodes, VastError } from "./errors";
 import type { ApiKeyInputs } from "./inputs";
-import { canonicalJson } from "./permissions";
+import { canonicalJson, type PermissionDoc, presets } from "./permissions";
 
 /**
  * Version of the output shape written by this package version.
@@ -40,7 +40,9 @@ export const apiKeyOutputsSchema = z
  * Outputs of one managed key.
  * - `accountId`: the Vast account (user id) the key lives in; absent only in state written
  *   before version 2 until the next read or update records it;
- * - `serverRights`: canonical JSON of the server's latest view of the permissions;
+ * - `serverRights`: canonical JSON of the server's latest view of the permissions
+ *   ({@link NO_DOCUMENT_VIEW} for a key without a document; absent while none was seen; `null`
+ *   only in state written before that view existed, see {@link recordedView});
  * - `serverRightsBaseline`: the same, as first seen (at create, or the first read): drift is
  *   "latest differs from baseline", never "server differs from the user's document".
  */
@@ -86,12 +88,22 @@ export function readStoredState<S extends z.ZodType>(raw: Record<string, unknown
  * @throws VastError `VAST_STATE_TOO_NEW` for state written by a newer package version.
  */
 export function upgradeState(raw: Record<string, unknown>): ApiKeyOutputs {
-  return readStoredState(raw, {
+  const state = readStoredState(raw, {
     schema: apiKeyOutputsSchema,
     version: STATE_SCHEMA_VERSION,
     what: "this key",
     remedy:
       "Run `pulumi refresh`: it rebuilds the state from Vast, keeping every field that is still readable (the key value included, if intact).",
+  });
+  return withViews(state);
+}
+
+/** The recorded views in their current meaning (see {@link recordedView}). */
+function withViews<T extends Partial<ApiKeyOutputs>>(state: T): T {
+  return withoutUndefined({
+    ...state,
+    serverRights: recordedView(state.serverRights, state.adopted),
+    serverRightsBaseline: recordedView(state.serverRightsBaseline, state.adopted),
   });
 }
 
@@ -106,7 +118,7 @@ export function salvageState(raw: Record<string, unknown>): Partial<ApiKeyOutput
     const r = (schema as z.ZodType).safeParse(raw[field]);
     if (r.success && r.data !== undefined) out[field] = r.data;
   }
-  return out as Partial<ApiKeyOutputs>;
+  return withViews(out as Partial<ApiKeyOutputs>);
 }
 
 /** Removes `undefined` members: the engine's protobuf encoding rejects them ("Unexpected struct type"). */
@@ -126,12 +138,22 @@ export function declaredFields(inputs: ApiKeyInputs) {
 }
 
 /**
+ * The server's view of a key that has no permission document (Vast lists `rights: null`; an
+ * empty document means the same): **full access**, which is what keys made in the Vast console
+ * are. It is a view of its own, so that a change to or from it is drift like any other
+ * (docs/vast-api.md §5.8). It is the canonical JSON of `null`, so views stay plain JSON.
+ */
+export const NO_DOCUMENT_VIEW = "null";
+
+/**
  * The server's view of a key's permissions in one canonical form, so that views from different
  * endpoints (create response, key list) or from older state compare equal when they mean the
  * same: a JSON-encoded string is decoded (twice at most, for double encoding), a document
- * `{"api": X}` is reduced to X, and object keys are sorted. `null` when the server reported none.
+ * `{"api": X}` is reduced to X, and object keys are sorted. A key without a document, or with an
+ * empty one, is {@link NO_DOCUMENT_VIEW} (full access). Only call it on a view the server sent:
+ * "the server said nothing" is `undefined` in state, never this.
  */
-export function serverView(rights: unknown): string | null {
+export function serverView(rights: unknown): string {
   let v = rights;
   for (let i = 0; i < 2 && typeof v === "string"; i++) {
     try {
@@ -140,10 +162,57 @@ export function serverView(rights: unknown): string | null {
       break;
     }
   }
-  if (v === null || v === undefined) return null;
-  if (typeof v === "object" && !Array.isArray(v)) {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
     const keys = Object.keys(v);
     if (keys.length === 1 && keys[0] === "api") v = (v as { api: unknown }).api;
   }
-  return canonicalJson(v);
+  const empty = v === null || v === undefined || v === "" || (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0);
+  return empty ? NO_DOCUMENT_VIEW : canonicalJson(v);
+}
+
+/** True when a recorded view says the key has no permission document (full access). */
+export function isNoDocumentView(view: string | null | undefined): boolean {
+  return view === NO_DOCUMENT_VIEW;
+}
+
+/**
+ * A permission document a program can declare for a key whose server view is `view`: the view
+ * wrapped in `{"api": ...}`, and `presets.fullAccess()` for a key without a document (an empty
+ * document is refused as input, because Vast reads it as full access). Used where inputs are
+ * rebuilt from Vast (import, lookups), so that declaring the key as it is shows no changes.
+ */
+export function declarableDocument(view: string): PermissionDoc {
+  if (isNoDocumentView(view)) return presets.fullAccess();
+  const parsed: unknown = JSON.parse(view);
+  return { api: parsed } as PermissionDoc;
+}
+
+/**
+ * A recorded view in its current meaning: canonical again (older versions kept a less reduced
+ * form), `undefined` when none was recorded (see {@link recordedView} for `null`).
+ */
+export function normalizedView(view: unknown, adopted = false): string | undefined {
+  if (typeof view === "string") return serverView(view);
+  return view === null ? recordedView(null, adopted) : undefined;
+}
+
+/**
+ * True when both views were recorded and differ: the key was re-scoped outside Pulumi (to or
+ * from "no document" included). Drift is always "latest view differs from baseline", never "the
+ * server differs from the user's document" (the server may expand or normalise it).
+ */
+export function viewsDiffer(latest: unknown, baseline: unknown, adopted = false): boolean {
+  const a = normalizedView(latest, adopted);
+  const b = normalizedView(baseline, adopted);
+  return a !== undefined && b !== undefined && a !== b;
+}
+
+/**
+ * Reads recorded views of older state. Before {@link NO_DOCUMENT_VIEW} existed, `null` meant
+ * "no view", except for an adopted key, whose view came from the key list and was `null` only
+ * for a key without a document.
+ */
+export function recordedView(view: string | null | undefined, adopted: boolean | undefined): string | undefined {
+  if (view === null) return adopted ? NO_DOCUMENT_VIEW : undefined;
+  return view;
 }

@@ -15,7 +15,7 @@
  * under that SDK's own server; `server.ts` adds configuration, which that server drops.
  */
 import type * as provider from "@pulumi/pulumi/provider";
-import { ErrorCodes, VastError } from "../errors";
+import { ErrorCodes, VastError, VastPartialUpdateError } from "../errors";
 import { checkProviderConfig, configureRequest, type ProviderConfig } from "./config";
 import type { ResourceKind } from "./kinds";
 import { RESOURCE_KINDS } from "./resources";
@@ -106,7 +106,8 @@ export class VastProvider implements provider.Provider {
     const state = revealProps(props);
     const importing = Object.keys(state.plain).length === 0;
     if (importing && kind.notImportable !== undefined) {
-      throw new VastError(ErrorCodes.invalidInput, `cannot import ${kind.token} "${parseUrn(urn).name}" (id ${id}): ${kind.notImportable}`);
+      // The id is not echoed: a key value pasted there must not reach a log.
+      throw new VastError(ErrorCodes.invalidInput, `cannot import ${kind.token} "${parseUrn(urn).name}": ${kind.notImportable}`);
     }
     const result = await kind.runtime.read(id, state.plain);
     if (!result.id) {
@@ -129,8 +130,15 @@ export class VastProvider implements provider.Provider {
     const { kind } = this.kindOf(urn);
     const old = revealProps(olds);
     const next = revealProps(news);
-    const result = await kind.runtime.update(id, old.plain, next.plain);
-    return { outs: this.secretOutputs(kind, result.outs, new Set([...old.secretFields, ...next.secretFields])) };
+    const secretFields = new Set([...old.secretFields, ...next.secretFields]);
+    try {
+      const result = await kind.runtime.update(id, old.plain, next.plain);
+      return { outs: this.secretOutputs(kind, result.outs, secretFields) };
+    } catch (err) {
+      // The outputs a partial failure carries are recorded too: they need the same secret markers.
+      if (!(err instanceof VastPartialUpdateError)) throw err;
+      throw new VastPartialUpdateError(err.code, err.message, err.id, this.secretOutputs(kind, err.properties, secretFields), err.reasons);
+    }
   }
 
   /** Deletes the resource. */

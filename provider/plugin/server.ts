@@ -22,9 +22,11 @@ import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import * as anyproto from "google-protobuf/google/protobuf/any_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { isVastError } from "../errors";
+import { isVastError, VastPartialUpdateError } from "../errors";
 import { parseProviderConfig } from "./config";
 import { CallOutput, engineAddressOf, engineLogSink } from "./engine-log";
 import { VastProvider } from "./provider";
@@ -65,18 +67,41 @@ function failuresOf(failures: ReadonlyArray<{ property: string; reason: string }
   });
 }
 
-/** A gRPC error carrying the message (and, for the package's errors, the stable code). */
-function serviceError(err: unknown): Partial<grpc.ServiceError> {
+/**
+ * A gRPC error carrying the message (and, for the package's errors, the stable code). An update
+ * that changed something before it failed also carries the resource's new outputs as Pulumi's
+ * `ErrorResourceInitFailed` status detail (what the SDK's dynamic-provider host sends), so the
+ * engine records them instead of keeping outputs that no longer match Vast.
+ */
+export function serviceError(err: unknown): Partial<grpc.ServiceError> {
   const base = err instanceof Error ? err.message : String(err);
   const details = isVastError(err) && !base.includes(err.code) ? `${base} [${err.code}]` : base;
-  return Object.assign(new Error(details), { code: grpc.status.UNKNOWN, details });
+  const error: Partial<grpc.ServiceError> = Object.assign(new Error(details), { code: grpc.status.UNKNOWN, details });
+  if (err instanceof VastPartialUpdateError) {
+    const failed = new provproto.ErrorResourceInitFailed()
+      .setId(err.id)
+      .setProperties(toStruct(err.properties))
+      .setReasonsList(err.reasons);
+    const detail = new anyproto.Any();
+    detail.pack(failed.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+    const status = new statusproto.Status().setCode(grpc.status.UNKNOWN).setMessage(details);
+    status.addDetails(detail);
+    const metadata = new grpc.Metadata();
+    // `grpc-status-details-bin` is how gRPC carries structured error details.
+    metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
+    error.metadata = metadata;
+  }
+  return error;
 }
 
 function unary<Req, Res>(handler: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     handler(call.request).then(
       (res) => callback(null, res),
-      (err: unknown) => callback(serviceError(err), null),
+      (err: unknown) => {
+        const error = serviceError(err);
+        callback(error, null, error.metadata);
+      },
     );
   };
 }

@@ -22,9 +22,11 @@ const shared = apiKeyInputsSchema.shape;
 
 /** Zod schema of the inputs the provider receives (after the resource class filled the name). */
 export const rotatingKeyInputsSchema = z.object({
-  name: shared.name.refine((s) => s.length <= MAX_BASE_NAME_LENGTH, {
-    error: `must be at most ${MAX_BASE_NAME_LENGTH} characters: each key is named <name>-<n> and Vast allows 255`,
-  }),
+  name: shared.name
+    .refine((s) => s.length > 0, { error: "must not be empty: each key is named <name>-<n>" })
+    .refine((s) => s.length <= MAX_BASE_NAME_LENGTH, {
+      error: `must be at most ${MAX_BASE_NAME_LENGTH} characters: each key is named <name>-<n> and Vast allows 255`,
+    }),
   permissions: shared.permissions,
   keyParams: shared.keyParams,
   rotateEveryDays: z

@@ -4,20 +4,31 @@
  * the step out, so preview and up decide the same way, from state, without a refresh.
  *
  * Invariants of every plan (unit-tested):
- * - at most one key is deleted, and only `previous` (never `current`);
- * - `current` is never touched before its successor exists, so a declared key is valid at
- *   every moment;
- * - at most one key is created, whatever the number of missed rotation periods.
+ * - at most one key is created, whatever the number of missed rotation periods;
+ * - `current` is never deleted, and is only replaced once its successor exists;
+ * - nothing is deleted before the step's create succeeded (`update` creates first);
+ * - a key consumers may hold is never deleted before the retirement time published for it
+ *   (`retiresPreviousAt`, which never moves earlier); only a key re-scoped outside Pulumi goes
+ *   earlier. A `previous` that must leave its slot before then (a roll during its overlap) is kept
+ *   in `tracking.retiring` until that time.
  */
 import { canonicalJson } from "../permissions";
+import { viewsDiffer } from "../state";
 import type { RotatingKeyInputs } from "./inputs";
-import { declaredSettings, type KeyRef, ROTATING_STATE_SCHEMA_VERSION, type RotatingKeyState, type TrackedKey } from "./state";
+import {
+  declaredSettings,
+  type KeyRef,
+  type RetiringKey,
+  ROTATING_STATE_SCHEMA_VERSION,
+  type RotatingKeyState,
+  type TrackedKey,
+} from "./state";
 
 /** The kind of step. */
 export type RotationAction =
   /** `current` is older than `rotateEveryDays`: a new key becomes current, the old one previous. */
   | "rotate"
-  /** `previous` is past its overlap, or gone or re-scoped outside Pulumi: it is dropped. */
+  /** Keys past their retirement (or gone, or re-scoped outside Pulumi) are deleted or forgotten. */
   | "retire"
   /** `name`, `permissions` or `keyParams` changed, or `current` drifted: the same step as a rotation. */
   | "roll"
@@ -26,18 +37,31 @@ export type RotationAction =
   /** No key operation (in-place setting changes may remain). */
   | "none";
 
+/** What a step does with the key in the `previous` slot. */
+export type PreviousFate =
+  /** There is none, or it stays `previous`. */
+  | "stays"
+  /** It leaves the slot but is kept (in `tracking.retiring`) until its published retirement. */
+  | "retiring"
+  /** It is deleted in this step (its retirement is due, or it was re-scoped outside Pulumi). */
+  | "delete"
+  /** It was deleted outside Pulumi: it is forgotten, without an API call. */
+  | "forget";
+
 /** The step {@link planRotation} decided. */
 export interface RotationPlan {
   /** The kind of step. */
   action: RotationAction;
-  /** Delete `previous` on Vast in this step (at most one deletion per step). */
-  deletePrevious: boolean;
-  /** Drop `previous` from state (deleted here, or already gone). */
-  dropPrevious: boolean;
-  /** Create a new key; always the last operation of the step. */
+  /** Create a new key; always the first key operation of the step. */
   createKey: boolean;
   /** The old `current` becomes `previous` (rotate, roll). */
   demoteCurrent: boolean;
+  /** What happens to the key in the `previous` slot. */
+  previousFate: PreviousFate;
+  /** Keys deleted in this step, after the create: ids of `previous` and of retiring keys that are due. */
+  deleteKeyIds: number[];
+  /** Retiring keys deleted outside Pulumi, forgotten without an API call. */
+  forgetKeyIds: number[];
   /** Generation (`<n>`) of the key to create. */
   generation: number;
   /** Vast name of the key to create, when known. */
@@ -58,11 +82,24 @@ const SHAPING_FIELDS = ["name", "permissions", "keyParams"] as const;
 const SCHEDULE_FIELDS = ["rotateEveryDays", "overlapDays"] as const;
 
 /**
+ * The retirement instant published for `previous` (ms), or NaN when none can be told: the later of
+ * the stored `retiresPreviousAt` and `rotatedAt + overlapDays`, so that a changed schedule can
+ * extend the overlap but never shorten one already published to consumers.
+ */
+export function previousRetiresAt(state: RotatingKeyState, overlapDays: number | undefined): number {
+  // An overlap still unknown (preview) could extend the published time: nothing can be told yet.
+  if (overlapDays === undefined) return Number.NaN;
+  const published = state.retiresPreviousAt === undefined ? Number.NaN : Date.parse(state.retiresPreviousAt);
+  const computed = state.rotatedAt === undefined ? Number.NaN : Date.parse(state.rotatedAt) + overlapDays * MS_PER_DAY;
+  if (Number.isNaN(published)) return computed;
+  if (Number.isNaN(computed)) return published;
+  return Math.max(published, computed);
+}
+
+/**
  * Decides the next step. Priority: a missing `current` is recreated; else changed settings or a
- * drifted `current` roll; else an old `current` rotates; else a `previous` past its overlap (or
- * gone, or re-scoped) is retired. Rotate, roll and recreate also delete a `previous` that is due
- * for retirement in the same step; rotate and roll delete any `previous`, since only two keys
- * are kept.
+ * drifted `current` roll; else an old `current` rotates; else keys past their retirement (or
+ * gone, or re-scoped) are retired. Every step also retires what is due at the same time.
  */
 export function planRotation(state: RotatingKeyState, inputs: PlanInputs, now: Date): RotationPlan {
   const unknown = new Set(inputs.unknownFields ?? []);
@@ -97,37 +134,54 @@ export function planRotation(state: RotatingKeyState, inputs: PlanInputs, now: D
     }
   }
 
-  // Why `previous` should go now, if it should.
+  // Whether `previous` must go now, and why.
   const tp = tracked.previous;
-  let previousDue: { reason: string; onVast: boolean } | undefined;
+  const previousEnds = previous ? previousRetiresAt(state, overlap) : Number.NaN;
+  let previousDue: { reason: string; fate: "delete" | "forget" } | undefined;
   if (previous) {
-    const endsAt = state.rotatedAt !== undefined && overlap !== undefined ? Date.parse(state.rotatedAt) + overlap * MS_PER_DAY : Number.NaN;
-    if (tp?.gone) previousDue = { reason: `previous key ${label(previous)} was deleted outside Pulumi: forgetting it`, onVast: false };
+    if (tp?.gone) previousDue = { reason: `previous key ${label(previous)} was deleted outside Pulumi: forgetting it`, fate: "forget" };
     else if (tp && rightsDrifted(tp)) {
       previousDue = {
         reason: `the permissions of previous key ${label(previous)} were changed outside Pulumi: retiring it now`,
-        onVast: true,
+        fate: "delete",
       };
-    } else if (state.rotatedAt === undefined || (Number.isFinite(endsAt) && t >= endsAt)) {
-      const when = Number.isFinite(endsAt) ? ` at ${new Date(endsAt).toISOString()}` : "";
-      previousDue = {
-        reason: `the overlap of previous key ${label(previous)} ended${when} (overlapDays ${overlap}): retiring it`,
-        onVast: true,
-      };
+    } else if (state.rotatedAt === undefined || t >= previousEnds) {
+      const when = Number.isFinite(previousEnds) ? ` at ${new Date(previousEnds).toISOString()}` : "";
+      const days = overlap === undefined ? "" : ` (overlapDays ${overlap})`;
+      previousDue = { reason: `the overlap of previous key ${label(previous)} ended${when}${days}: retiring it`, fate: "delete" };
     }
   }
 
-  const base = { generation, newKeyName, inPlace };
+  // Keys that left the `previous` slot earlier: deleted once their own retirement is due.
+  const deleteRetiring: number[] = [];
+  const forgetKeyIds: number[] = [];
+  const retiringReasons: string[] = [];
+  for (const r of tracked.retiring ?? []) {
+    if (r.gone) {
+      forgetKeyIds.push(r.keyId);
+      retiringReasons.push(`retired key ${label(r)} was deleted outside Pulumi: forgetting it`);
+    } else if (rightsDrifted(r)) {
+      deleteRetiring.push(r.keyId);
+      retiringReasons.push(`the permissions of retired key ${label(r)} were changed outside Pulumi: deleting it now`);
+    } else if (t >= Date.parse(r.retiresAt)) {
+      deleteRetiring.push(r.keyId);
+      retiringReasons.push(`the overlap of retired key ${label(r)} ended at ${r.retiresAt}: deleting it`);
+    }
+  }
+
+  const base = { generation, newKeyName, inPlace, forgetKeyIds };
   const none: RotationPlan = {
     ...base,
     action: "none",
-    deletePrevious: false,
-    dropPrevious: false,
     createKey: false,
     demoteCurrent: false,
+    previousFate: "stays",
+    deleteKeyIds: [],
+    forgetKeyIds: [],
     retiresPreviousAt: undefined,
     reasons: [],
   };
+  const deletions = (fate: PreviousFate) => [...(fate === "delete" && previous ? [previous.keyId] : []), ...deleteRetiring];
 
   // 1. No usable current key: make one; `previous` keeps its own schedule.
   if (!current || tc?.gone) {
@@ -137,13 +191,16 @@ export function planRotation(state: RotatingKeyState, inputs: PlanInputs, now: D
         : `there is no current key: creating ${newLabel} as current`,
       ...settingChanges.map((r) => `${r} (the new key gets the declared settings)`),
     ];
+    const fate: PreviousFate = previousDue?.fate ?? "stays";
     if (previousDue) reasons.push(previousDue.reason);
+    reasons.push(...retiringReasons);
     return {
       ...none,
+      ...base,
       action: "recreate-current",
       createKey: true,
-      deletePrevious: previousDue?.onVast ?? false,
-      dropPrevious: previousDue !== undefined,
+      previousFate: fate,
+      deleteKeyIds: deletions(fate),
       reasons,
     };
   }
@@ -157,28 +214,43 @@ export function planRotation(state: RotatingKeyState, inputs: PlanInputs, now: D
     if (rotationDue) reasons.push(ageReason(current, ageDays, every));
     const until = retiresPreviousAt ? ` until ${retiresPreviousAt} (overlapDays ${overlap})` : "";
     reasons.push(`${newLabel} becomes current; ${label(current)} stays valid as previous${until}`);
+    // The old `previous` must leave its slot: deleted if due, else kept until its published time.
+    let fate: PreviousFate = "stays";
     if (previous) {
-      if (previousDue) reasons.push(previousDue.reason);
-      else {
-        const ends = state.retiresPreviousAt ? `, before its overlap ends at ${state.retiresPreviousAt}` : "";
-        reasons.push(`previous key ${label(previous)} is deleted first${ends} (only two keys are kept)`);
+      if (previousDue) {
+        fate = previousDue.fate;
+        reasons.push(previousDue.reason);
+      } else {
+        fate = "retiring";
+        const ends = Number.isFinite(previousEnds) ? ` until ${new Date(previousEnds).toISOString()}, as published` : "";
+        reasons.push(`previous key ${label(previous)} stays valid${ends}, then is deleted`);
       }
     }
+    reasons.push(...retiringReasons);
     return {
       ...none,
+      ...base,
       action: rolling ? "roll" : "rotate",
       createKey: true,
       demoteCurrent: true,
-      deletePrevious: previous !== undefined && previousDue?.onVast !== false,
-      dropPrevious: previous !== undefined,
+      previousFate: fate,
+      deleteKeyIds: deletions(fate),
       retiresPreviousAt,
       reasons,
     };
   }
 
   // 4. Retire.
-  if (previousDue) {
-    return { ...none, action: "retire", deletePrevious: previousDue.onVast, dropPrevious: true, reasons: [previousDue.reason] };
+  if (previousDue || retiringReasons.length) {
+    const fate: PreviousFate = previousDue?.fate ?? "stays";
+    return {
+      ...none,
+      ...base,
+      action: "retire",
+      previousFate: fate,
+      deleteKeyIds: deletions(fate),
+      reasons: [...(previousDue ? [previousDue.reason] : []), ...retiringReasons],
+    };
   }
   return none;
 }
@@ -192,8 +264,10 @@ export interface CreatedGeneration {
 }
 
 /**
- * The state after a plan was carried out: `previous` dropped if planned, the created key as
- * `current` (the old one demoted if planned), the schedule recomputed from the inputs.
+ * The state after a plan was carried out, before its deletions: the created key as `current`
+ * (the old one demoted if planned), `previous` moved out of its slot if planned, the schedule
+ * recomputed from the inputs. Keys the plan deletes are listed in `tracking.retiring` (due), so
+ * that a deletion that fails leaves them recorded; {@link withoutKeys} removes the deleted ones.
  * @throws Error when the plan creates a key and `created` is missing (a programming error).
  */
 export function applyPlan(
@@ -203,26 +277,42 @@ export function applyPlan(
   at: Date,
   created?: CreatedGeneration,
 ): RotatingKeyState {
+  if (plan.createKey && !created) throw new Error("applyPlan: the plan creates a key but none was given");
+  const published = previousRetiresAt(state, inputs.overlapDays);
+  let retiring = (state.tracking.retiring ?? []).filter((r) => !plan.forgetKeyIds.includes(r.keyId));
   let next: RotatingKeyState = { ...state, ...declaredSettings(inputs), schemaVersion: ROTATING_STATE_SCHEMA_VERSION };
-  if (plan.dropPrevious) {
+  if (state.previous && plan.previousFate !== "stays") {
+    if (plan.previousFate !== "forget") {
+      // Deleted in this step: due now (if the deletion fails, the next step retries it).
+      // Retiring: kept until the time published for it.
+      const retiresAt = plan.previousFate === "delete" || !Number.isFinite(published) ? at.getTime() : published;
+      retiring = [...retiring, retiringEntry(state.previous, state.tracking.previous, new Date(retiresAt))];
+    }
     const { previous: _p, retiresPreviousAt: _r, ...rest } = next;
     const { previous: _t, ...tracking } = next.tracking;
     next = { ...rest, tracking };
   }
-  if (plan.createKey) {
-    if (!created) throw new Error("applyPlan: the plan creates a key but none was given");
-    const demoted = plan.demoteCurrent ? state.current : undefined;
+  if (plan.createKey && created) {
     next = { ...next, generation: plan.generation, current: created.ref, tracking: { ...next.tracking, current: created.tracked } };
-    if (demoted) {
-      next.previous = demoted;
+    if (plan.demoteCurrent && state.current) {
+      next.previous = state.current;
       next.rotatedAt = at.toISOString();
-      next.tracking.previous = state.tracking.current ?? { keyId: demoted.keyId };
+      next.retiresPreviousAt = new Date(at.getTime() + inputs.overlapDays * MS_PER_DAY).toISOString();
+      next.tracking.previous = state.tracking.current ?? { keyId: state.current.keyId };
     }
   }
-  // Also follows a changed overlapDays when no key was touched.
-  if (next.previous && next.rotatedAt)
-    next.retiresPreviousAt = new Date(Date.parse(next.rotatedAt) + inputs.overlapDays * MS_PER_DAY).toISOString();
+  // A previous that stays follows a longer overlap, never a shorter one (see previousRetiresAt).
+  if (next.previous && !plan.demoteCurrent && Number.isFinite(published)) next.retiresPreviousAt = new Date(published).toISOString();
+  const { retiring: _old, ...tracking } = next.tracking;
+  next.tracking = retiring.length ? { ...tracking, retiring } : tracking;
   return next;
+}
+
+/** `state` without the retiring keys whose ids are given (they were deleted). */
+export function withoutKeys(state: RotatingKeyState, deleted: readonly number[]): RotatingKeyState {
+  const left = (state.tracking.retiring ?? []).filter((r) => !deleted.includes(r.keyId));
+  const { retiring: _old, ...tracking } = state.tracking;
+  return { ...state, tracking: left.length ? { ...tracking, retiring: left } : tracking };
 }
 
 /** A one-line summary for logs and `pulumi preview`, e.g. `will rotate: …`. */
@@ -230,23 +320,29 @@ export function describePlan(plan: RotationPlan): string {
   const verb = {
     rotate: "rotate",
     roll: "roll to a new key",
-    retire: "retire its previous key",
+    retire: "retire old keys",
     "recreate-current": "recreate its current key",
     none: "change settings in place",
   }[plan.action];
   return `will ${verb}: ${(plan.action === "none" ? plan.inPlace : plan.reasons).join("; ")}`;
 }
 
-function label(k: KeyRef): string {
+function retiringEntry(ref: KeyRef, tracked: TrackedKey | undefined, retiresAt: Date): RetiringKey {
+  const { gone: _g, ...seen } = tracked ?? { keyId: ref.keyId };
+  return { ...seen, keyId: ref.keyId, name: ref.name, createdAt: ref.createdAt, retiresAt: retiresAt.toISOString() };
+}
+
+function label(k: { name: string; keyId: number }): string {
   return `"${k.name}" (id ${k.keyId})`;
 }
 
 function rightsDrifted(k: { serverRights?: string | null | undefined; serverRightsBaseline?: string | null | undefined }): boolean {
-  return typeof k.serverRights === "string" && typeof k.serverRightsBaseline === "string" && k.serverRights !== k.serverRightsBaseline;
+  return viewsDiffer(k.serverRights, k.serverRightsBaseline);
 }
 
 function ageReason(current: KeyRef, ageDays: number, every: number | undefined): string {
-  const periods = every ? Math.floor(ageDays / every) : 1;
-  const overdue = periods >= 2 ? ` (${periods} periods overdue; one rotation catches up)` : "";
-  return `current key ${label(current)} is ${ageDays.toFixed(2)} days old, rotateEveryDays is ${every}${overdue}`;
+  // Due at age >= every: at age 2 × every the key is one period overdue.
+  const overdue = every ? Math.floor(ageDays / every) - 1 : 0;
+  const note = overdue >= 1 ? ` (${overdue} period${overdue === 1 ? "" : "s"} overdue; one rotation catches up)` : "";
+  return `current key ${label(current)} is ${ageDays.toFixed(2)} days old, rotateEveryDays is ${every}${note}`;
 }

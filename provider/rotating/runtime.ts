@@ -6,28 +6,23 @@
  * resources of a stack run in one provider process and one paced client per account.
  *
  * Every step is decided by {@link planRotation} from state and the clock; `update` carries it
- * out in an order that never leaves a key unknown to Pulumi: the only deletion (of `previous`)
- * comes first, and creating the new key is the last fallible operation, so when anything fails
- * the engine keeps the old state and nothing exists on Vast that state does not name.
+ * out in an order that never deletes a key before the step's new key exists, and never leaves a
+ * key unknown to Pulumi: the create comes first (if it fails, nothing changed and the engine
+ * keeps the old state), then the deletions; a deletion that fails leaves its key recorded in
+ * `tracking.retiring` and the update fails with those outputs (a partial failure the engine
+ * records), so the next `up` retries it.
  */
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { AccountSession } from "../account";
 import { now } from "../clock";
-import { VastInputError } from "../errors";
+import { ErrorCodes, isVastError, VastInputError, VastPartialUpdateError } from "../errors";
 import { notice } from "../log";
-import { currentSession } from "../runtime";
+import { assertConfigured, currentSession } from "../runtime";
 import { serverView, withoutUndefined } from "../state";
 import { parseRotatingInputs, type RotatingKeyInputs, validateRotatingInputs } from "./inputs";
-import { applyPlan, type CreatedGeneration, describePlan, type PlanInputs, planRotation } from "./plan";
-import {
-  declaredSettings,
-  type KeyRef,
-  ROTATING_STATE_SCHEMA_VERSION,
-  type RotatingKeyState,
-  type TrackedKey,
-  upgradeRotatingState,
-} from "./state";
+import { applyPlan, type CreatedGeneration, describePlan, type PlanInputs, planRotation, withoutKeys } from "./plan";
+import { declaredSettings, ROTATING_STATE_SCHEMA_VERSION, type RotatingKeyState, type TrackedKey, upgradeRotatingState } from "./state";
 
 type Props = Record<string, unknown>;
 
@@ -44,8 +39,18 @@ async function sessionFor(state: RotatingKeyState, action: string): Promise<{ se
   return { session, accountId };
 }
 
+/**
+ * The account to record: the one in state, else (state from before accounts were recorded) the
+ * credential's, but only when this credential actually found or made one of the keys. A key
+ * another account's credential cannot see may well exist in the right account.
+ */
+function recordedAccount(state: RotatingKeyState, credentialAccount: number, sawAKey: boolean): number | undefined {
+  return state.accountId ?? (sawAKey ? credentialAccount : undefined);
+}
+
 /** Validates inputs before any API call and fills in the `overlapDays` default. */
 export async function check(_olds: Props, news: Props): Promise<dynamic.CheckResult> {
+  assertConfigured();
   const result = validateRotatingInputs(news);
   return { inputs: result.inputs, failures: result.failures };
 }
@@ -90,43 +95,77 @@ export async function create(raw: Props): Promise<dynamic.CreateResult> {
  */
 export async function read(id: string, props?: Props): Promise<dynamic.ReadResult> {
   if (!props || (props.tracking === undefined && props.current === undefined)) {
-    throw new VastInputError("id", `RotatingVastApiKey ${id} cannot be read without its state: it has no lookup by id`);
+    // The id is not echoed: whatever was typed there may be a key value.
+    throw new VastInputError("id", "a RotatingVastApiKey cannot be read without its state: it has no lookup by id");
   }
   const state = upgradeRotatingState(props);
   const { session, accountId } = await sessionFor(state, "refresh");
-  const [current, previous] = await Promise.all([
+  const [current, previous, ...retiring] = await Promise.all([
     observe(session, state.current, state.tracking.current),
     observe(session, state.previous, state.tracking.previous),
+    ...(state.tracking.retiring ?? []).map((r) => observe(session, r, r)),
   ]);
+  const seen = [current, previous, ...retiring].some((k) => k !== undefined && !k.gone);
   const next: RotatingKeyState = {
     ...state,
     schemaVersion: ROTATING_STATE_SCHEMA_VERSION,
-    accountId,
-    tracking: { ...state.tracking, current, previous },
+    accountId: recordedAccount(state, accountId, seen),
+    tracking: {
+      ...state.tracking,
+      current,
+      previous,
+      ...(state.tracking.retiring ? { retiring: state.tracking.retiring.map((r, i) => ({ ...r, ...retiring[i] })) } : {}),
+    },
   };
   return { id, props: toOutputs(next) };
 }
 
 /**
- * Carries out the planned step: delete `previous` (if planned), then create the new key (if
- * planned) as the last fallible operation; everything after it is bookkeeping.
+ * Carries out the planned step: create the new key (if planned) first, so that nothing is
+ * deleted unless it succeeded; then the planned deletions. A deletion that fails keeps its key
+ * in `tracking.retiring` and fails the update with the outputs as they now are (the engine
+ * records them: the new key is never lost), so the next `up` retries it.
  */
-export async function update(_id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
+export async function update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult> {
   const state = upgradeRotatingState(olds);
   const inputs = parseRotatingInputs(news);
   const at = now();
   const plan = planRotation(state, inputs, at);
   const { session, accountId } = await sessionFor(state, "update");
-  if (plan.deletePrevious && state.previous) await session.deleteKey(state.previous.keyId, accountId);
   const created = plan.createKey ? await createGeneration(session, inputs, plan.generation, at) : undefined;
-  return { outs: toOutputs({ ...applyPlan(state, plan, inputs, at, created), accountId }) };
+  const applied = applyPlan(state, plan, inputs, at, created);
+  const deleted: number[] = [];
+  const failures: string[] = [];
+  for (const keyId of plan.deleteKeyIds) {
+    try {
+      await session.deleteKey(keyId, accountId);
+      deleted.push(keyId);
+    } catch (err) {
+      failures.push(`key ${keyId}: ${isVastError(err) ? `${err.code}: ` : ""}${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const seen = created !== undefined || [state.tracking.current, state.tracking.previous].some((k) => k !== undefined && !k.gone);
+  const outs = toOutputs({ ...withoutKeys(applied, deleted), accountId: recordedAccount(state, accountId, seen) });
+  if (failures.length) {
+    throw new VastPartialUpdateError(
+      ErrorCodes.stepIncomplete,
+      `rotating key "${inputs.name}": ${created ? `created key ${created.ref.keyId} ("${created.ref.name}"), but ` : ""}could not delete ${failures.length === 1 ? "an old key" : "old keys"} (${failures.join("; ")}). ` +
+        "State records every key; the next `pulumi up` deletes what is left.",
+      id,
+      // The dynamic-provider host reads the provider from the recorded outputs.
+      withoutUndefined({ ...outs, __provider: news.__provider }),
+      failures,
+    );
+  }
+  return { outs };
 }
 
-/** Destroy: deletes `previous`, then `current`; keys already gone count as deleted. */
+/** Destroy: deletes retiring keys, `previous`, then `current`; keys already gone count as deleted. */
 export async function remove(_id: string, props: Props): Promise<void> {
   const state = upgradeRotatingState(props);
   const session = currentSession();
   const keys = [
+    ...(state.tracking.retiring ?? []).map((r) => ({ ref: r, tracked: r })),
     { ref: state.previous, tracked: state.tracking.previous },
     { ref: state.current, tracked: state.tracking.current },
   ];
@@ -152,7 +191,7 @@ async function createGeneration(
 ): Promise<CreatedGeneration> {
   const name = `${inputs.name}-${generation}`;
   const created = await session.createKey({ name, permissions: inputs.permissions, keyParams: inputs.keyParams });
-  const rights = serverView(created.serverPermissions);
+  const rights = created.serverPermissions === undefined ? undefined : serverView(created.serverPermissions);
   return {
     // The provider's clock, not Vast's: schedules must follow VAST_NOW in tests and dry runs.
     ref: { keyId: created.id, key: created.key, createdAt: at.toISOString(), name },
@@ -160,7 +199,11 @@ async function createGeneration(
   };
 }
 
-async function observe(session: AccountSession, ref: KeyRef | undefined, tracked: TrackedKey | undefined): Promise<TrackedKey | undefined> {
+async function observe(
+  session: AccountSession,
+  ref: { keyId: number } | undefined,
+  tracked: TrackedKey | undefined,
+): Promise<TrackedKey | undefined> {
   if (!ref) return undefined;
   if (tracked?.gone) return tracked;
   const remote = await session.findKey(ref.keyId);
@@ -177,6 +220,12 @@ async function observe(session: AccountSession, ref: KeyRef | undefined, tracked
 }
 
 function toOutputs(state: RotatingKeyState): Props {
-  const tracking = withoutUndefined({ current: state.tracking.current, previous: state.tracking.previous });
+  const { current, previous, retiring } = state.tracking;
+  const tracking = withoutUndefined({
+    ...state.tracking,
+    current: current && withoutUndefined(current),
+    previous: previous && withoutUndefined(previous),
+    retiring: retiring?.length ? retiring.map((r) => withoutUndefined(r)) : undefined,
+  });
   return withoutUndefined({ ...state, tracking });
 }

@@ -12,9 +12,11 @@ import type { RotatingKeyInputs } from "./inputs";
  * Version of the output shape written by this package version.
  * - 1: the first shape.
  * - 2: adds `accountId`, the Vast account both keys live in (recorded by the next read or update
- *   of version-1 state).
+ *   of version-1 state that finds one of its keys).
+ * - 3: adds `tracking.retiring`, keys kept until their published retirement (an older version
+ *   would lose track of them, so it must refuse this state).
  */
-export const ROTATING_STATE_SCHEMA_VERSION = 2;
+export const ROTATING_STATE_SCHEMA_VERSION = 3;
 
 /** One Vast key as consumers see it: the `current` and `previous` outputs (secret as a whole). */
 export const keyRefSchema = z
@@ -44,6 +46,20 @@ export const trackedKeySchema = z
   })
   .loose();
 
+/**
+ * A key that left the `previous` slot before the retirement time published for it (a roll during
+ * its overlap), or whose deletion failed: kept, ids and names only (no value), until it is due,
+ * then deleted. Non-secret, so audits can read it.
+ */
+export const retiringKeySchema = trackedKeySchema.extend({
+  /** The key's name on Vast when it was made. */
+  name: z.string(),
+  /** When the key was made (provider clock). */
+  createdAt: z.string(),
+  /** When it is deleted: the retirement time published for it while it was `previous`. */
+  retiresAt: z.string(),
+});
+
 /** Zod schema of the stored outputs. Unknown extra fields are kept. */
 export const rotatingKeyStateSchema = z
   .object({
@@ -64,7 +80,14 @@ export const rotatingKeyStateSchema = z
     rotatedAt: z.string().optional(),
     /** When `previous` is retired: `rotatedAt + overlapDays`. */
     retiresPreviousAt: z.string().optional(),
-    tracking: z.object({ current: trackedKeySchema.optional(), previous: trackedKeySchema.optional() }).loose(),
+    tracking: z
+      .object({
+        current: trackedKeySchema.optional(),
+        previous: trackedKeySchema.optional(),
+        /** Keys past `previous`, kept until their published retirement (absent when none). */
+        retiring: z.array(retiringKeySchema).optional(),
+      })
+      .loose(),
   })
   .loose();
 
@@ -72,6 +95,8 @@ export const rotatingKeyStateSchema = z
 export type KeyRef = z.infer<typeof keyRefSchema>;
 /** The provider's record of one key on Vast. */
 export type TrackedKey = z.infer<typeof trackedKeySchema>;
+/** A key kept until its published retirement. */
+export type RetiringKey = z.infer<typeof retiringKeySchema>;
 /** Stored outputs of one `RotatingVastApiKey`. */
 export type RotatingKeyState = z.infer<typeof rotatingKeyStateSchema>;
 

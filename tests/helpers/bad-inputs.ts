@@ -10,7 +10,6 @@ const api = (body: unknown) => ({ ...VALID_INPUTS, permissions: { api: body } })
 
 /** Every malformed case. */
 export const BAD_INPUTS: Array<[string, Record<string, unknown>, string]> = [
-  ["empty name", { ...VALID_INPUTS, name: "" }, "name"],
   ["name too long", { ...VALID_INPUTS, name: "n".repeat(256) }, "name"],
   ["name with newline", { ...VALID_INPUTS, name: "ci\n" }, "name"],
   ["name with tab", { ...VALID_INPUTS, name: "a\tb" }, "name"],

@@ -198,7 +198,7 @@ describe("vast:index:RotatingApiKey over gRPC", () => {
     expect(refreshed.id).toBe(created.id);
     expect(refreshed.props).toEqual(rotated);
     await expect(client.read(created.id, ROTATING_URN)).rejects.toThrow(
-      /cannot import vast:index:RotatingApiKey "autoscaler" \(id [0-9a-f-]+\): .*pulumi import vast:index:ApiKey <name> <key id>/,
+      /cannot import vast:index:RotatingApiKey "autoscaler": .*pulumi import vast:index:ApiKey <name> <key id>/,
     );
   });
 

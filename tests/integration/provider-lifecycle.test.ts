@@ -143,7 +143,7 @@ describe("VastApiKey lifecycle through the provider", () => {
     expect(result?.failures).toEqual([
       { property: "permissions.api.misc.api.a.b.constraints.id", reason: 'unknown operator "in"; allowed: eq, lte, gte' },
     ]);
-    await expect(provider.create({ name: "", permissions: MISC })).rejects.toMatchObject({ code: "VAST_INVALID_INPUT" });
+    await expect(provider.create({ name: "a\nb", permissions: MISC })).rejects.toMatchObject({ code: "VAST_INVALID_INPUT" });
     const after = await emu.admin.requests();
     expect(after.slice(before).filter((e) => e.identity !== "anonymous")).toHaveLength(0);
     expect((await emu.admin.liveKeys(a.userId)).length).toBe(1);

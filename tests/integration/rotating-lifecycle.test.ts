@@ -137,7 +137,7 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
       rotateEveryDays: 30,
       overlapDays: 7.5,
       generation: 1,
-      schemaVersion: 2,
+      schemaVersion: 3,
       accountId: r.account.userId,
     });
     expect(r.current).toMatchObject({
@@ -175,9 +175,7 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect(await r.up()).toBe(false);
     at(38);
     expect(await r.up()).toBe(true);
-    expect(r.said[0]).toMatch(
-      /will retire its previous key: the overlap of previous key "scaler-1" \(id \d+\) ended at 2031-04-08T00:00:00\.000Z/,
-    );
+    expect(r.said[0]).toMatch(/will retire old keys: the overlap of previous key "scaler-1" \(id \d+\) ended at 2031-04-08T00:00:00\.000Z/);
     expect(await r.live()).toEqual(["scaler-2"]);
     expect(await authStatus(k1)).toBe(401);
     expect(await authStatus(r.current)).toBe(200);
@@ -197,14 +195,14 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     at(100);
     const seq = await lastSeq();
     await r.up();
-    expect(r.said[0]).toContain("3 periods overdue; one rotation catches up");
+    expect(r.said[0]).toContain("(2 periods overdue; one rotation catches up)");
     expect(await apiCallsSince(seq)).toEqual(["POST"]);
     expect(await r.live()).toEqual(["scaler-1", "scaler-2"]);
     at(101);
     expect(await r.up()).toBe(false);
   });
 
-  it("rotation due and overlap passed at once: deletes the previous key first, then creates, in one step", async () => {
+  it("rotation due and overlap passed at once: creates first, then deletes the previous key, in one step", async () => {
     const r = await fresh();
     at(31);
     await r.up();
@@ -212,12 +210,12 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     const seq = await lastSeq();
     await r.up();
     expect(r.said[0]).toMatch(/will rotate: .*overlap of previous key "scaler-1" .* ended/);
-    expect(await apiCallsSince(seq)).toEqual(["DELETE", "POST"]);
+    expect(await apiCallsSince(seq)).toEqual(["POST", "DELETE"]);
     expect(await r.live()).toEqual(["scaler-2", "scaler-3"]);
     expect(r.previous?.name).toBe("scaler-2");
   });
 
-  it("a permission change during an overlap rolls: new rights current, the old current kept, only the oldest key deleted", async () => {
+  it("a permission change during an overlap rolls: new rights current, the old current kept, the oldest key kept until its published retirement", async () => {
     const r = await fresh();
     at(31);
     await r.up();
@@ -225,15 +223,24 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     at(33);
     const seq = await lastSeq();
     await r.up({ ...r.inputs, permissions: READ_ONLY });
-    expect(r.said[0]).toMatch(/will roll to a new key: permissions changed; .*is deleted first, before its overlap ends at 2031-04-08/);
-    expect(await apiCallsSince(seq)).toEqual(["DELETE", "POST"]);
+    expect(r.said[0]).toMatch(
+      /will roll to a new key: permissions changed; .*previous key "scaler-1" \(id \d+\) stays valid until 2031-04-08T00:00:00\.000Z, as published, then is deleted/,
+    );
+    expect(await apiCallsSince(seq)).toEqual(["POST"]);
     expect(r.previous).toEqual(k2);
     const live = (await emu.admin.liveKeys(r.account.userId)).filter((k) => k.id !== r.account.keyId);
     expect(live.map((k) => [k.name, k.permissions])).toEqual([
+      ["scaler-1", MISC],
       ["scaler-2", MISC],
       ["scaler-3", READ_ONLY],
     ]);
     expect(r.outs).toMatchObject({ permissions: READ_ONLY, retiresPreviousAt: "2031-04-10T00:00:00.000Z" });
+    // At the time published for it, scaler-1 is deleted; nothing else.
+    at(38);
+    const seq2 = await lastSeq();
+    await r.up({ ...r.inputs, permissions: READ_ONLY });
+    expect(await apiCallsSince(seq2)).toEqual(["DELETE"]);
+    expect(await r.live()).toEqual(["scaler-2", "scaler-3"]);
   });
 
   it("current deleted out of band: refresh reports it, up recreates current and keeps previous", async () => {
@@ -263,7 +270,7 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect(await r.refresh()).toBe(true);
     const seq = await lastSeq();
     await r.up();
-    expect(r.said[0]).toMatch(/will retire its previous key: previous key "scaler-1" \(id \d+\) was deleted outside Pulumi: forgetting it/);
+    expect(r.said[0]).toMatch(/will retire old keys: previous key "scaler-1" \(id \d+\) was deleted outside Pulumi: forgetting it/);
     expect(await apiCallsSince(seq)).toEqual([]);
     expect(r.outs).not.toHaveProperty("previous");
     expect(await r.refresh()).toBe(false);
@@ -279,11 +286,11 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect((await emu.admin.liveKeys(r.account.userId)).find((k) => k.name === "scaler-2")?.permissions).toEqual(MISC);
     // The re-scoped key, now previous, is not kept for the overlap.
     await r.up();
-    expect(r.said[0]).toMatch(/will retire its previous key: the permissions of previous key "scaler-1" .* retiring it now/);
+    expect(r.said[0]).toMatch(/will retire old keys: the permissions of previous key "scaler-1" .* retiring it now/);
     expect(await r.live()).toEqual(["scaler-2"]);
   });
 
-  it("a create failing after the previous key was deleted leaves only keys the state names; the next up completes", async () => {
+  it("a create that fails deletes nothing (the previous key due for retirement included); the next up completes", async () => {
     const r = await fresh();
     at(31);
     await r.up();
@@ -291,11 +298,11 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     const before = r.outs;
     await emu.admin.addFaults({ route: POST, action: { type: "status", status: 400 } });
     await expect(r.up()).rejects.toMatchObject({ code: "VAST_BAD_REQUEST" });
-    // The engine keeps the old outputs; every live key is one of them.
+    // The engine keeps the old outputs; every live key is one of them, and none was deleted.
     expect(r.outs).toBe(before);
     const named = [r.current.name, r.previous?.name];
     for (const name of await r.live()) expect(named).toContain(name);
-    expect(await r.live()).toEqual(["scaler-2"]);
+    expect(await r.live()).toEqual(["scaler-1", "scaler-2"]);
     await r.up();
     expect(await r.live()).toEqual(["scaler-2", "scaler-3"]);
   });

@@ -1,6 +1,6 @@
 import { presets } from "../../provider/permissions";
 import type { RotatingKeyInputs } from "../../provider/rotating/inputs";
-import { applyPlan, describePlan, type PlanInputs, planRotation, type RotationPlan } from "../../provider/rotating/plan";
+import { applyPlan, describePlan, type PlanInputs, planRotation, type RotationPlan, withoutKeys } from "../../provider/rotating/plan";
 import type { RotatingKeyState, TrackedKey } from "../../provider/rotating/state";
 
 const DAY = 86_400_000;
@@ -43,8 +43,8 @@ function state(opts: { ageDays: number; previousSinceDays?: number; current?: Pa
 const plan = (s: RotatingKeyState, i: PlanInputs = inputs) => planRotation(s, i, NOW);
 const ops = (p: RotationPlan) => ({
   action: p.action,
-  deletePrevious: p.deletePrevious,
-  dropPrevious: p.dropPrevious,
+  previousFate: p.previousFate,
+  deleteKeyIds: p.deleteKeyIds,
   createKey: p.createKey,
   demoteCurrent: p.demoteCurrent,
 });
@@ -85,14 +85,14 @@ describe("applyPlan", () => {
 describe("planRotation: the decision table", () => {
   it("fresh key: nothing to do", () => {
     const p = plan(state({ ageDays: 1 }));
-    expect(ops(p)).toEqual({ action: "none", deletePrevious: false, dropPrevious: false, createKey: false, demoteCurrent: false });
+    expect(ops(p)).toEqual({ action: "none", previousFate: "stays", deleteKeyIds: [], createKey: false, demoteCurrent: false });
     expect(p.reasons).toEqual([]);
     expect(p.inPlace).toEqual([]);
   });
 
   it("due: rotates to generation 3, keeps the old current as previous for overlapDays", () => {
     const p = plan(state({ ageDays: 31 }));
-    expect(ops(p)).toEqual({ action: "rotate", deletePrevious: false, dropPrevious: false, createKey: true, demoteCurrent: true });
+    expect(ops(p)).toEqual({ action: "rotate", previousFate: "stays", deleteKeyIds: [], createKey: true, demoteCurrent: true });
     expect(p).toMatchObject({ generation: 3, newKeyName: "autoscaler-3", retiresPreviousAt: "2030-06-08T00:00:00.000Z" });
     expect(p.reasons.join("\n")).toContain('current key "autoscaler-2" (id 2) is 31.00 days old, rotateEveryDays is 30');
     expect(p.reasons.join("\n")).toContain(
@@ -105,16 +105,18 @@ describe("planRotation: the decision table", () => {
     expect(plan(state({ ageDays: 29.99 })).action).toBe("none");
   });
 
-  it("overdue by several periods: one rotation, one new key, and it says so", () => {
+  it("overdue by several periods: one rotation, one new key, and it says by how many (due at 30, so 1 at 60, 2 at 95)", () => {
     const p = plan(state({ ageDays: 95 }));
     expect(ops(p)).toMatchObject({ action: "rotate", createKey: true });
     expect(p.generation).toBe(3);
-    expect(p.reasons.join("\n")).toContain("3 periods overdue; one rotation catches up");
+    expect(p.reasons.join("\n")).toContain("(2 periods overdue; one rotation catches up)");
+    expect(plan(state({ ageDays: 60 })).reasons.join("\n")).toContain("(1 period overdue; one rotation catches up)");
+    expect(plan(state({ ageDays: 59 })).reasons.join("\n")).not.toContain("overdue");
   });
 
   it("overlap passed: retires previous, nothing is created", () => {
     const p = plan(state({ ageDays: 8, previousSinceDays: 8 }));
-    expect(ops(p)).toEqual({ action: "retire", deletePrevious: true, dropPrevious: true, createKey: false, demoteCurrent: false });
+    expect(ops(p)).toEqual({ action: "retire", previousFate: "delete", deleteKeyIds: [1], createKey: false, demoteCurrent: false });
     expect(p.reasons).toEqual([
       'the overlap of previous key "autoscaler-1" (id 1) ended at 2030-05-31T00:00:00.000Z (overlapDays 7): retiring it',
     ]);
@@ -124,19 +126,44 @@ describe("planRotation: the decision table", () => {
     expect(plan(state({ ageDays: 3, previousSinceDays: 3 })).action).toBe("none");
   });
 
-  it("rotation due and overlap passed at once: one step, one deletion (previous), one creation", () => {
+  it("rotation due and overlap passed at once: one step, one creation, then one deletion (previous)", () => {
     const p = plan(state({ ageDays: 31, previousSinceDays: 31 }));
-    expect(ops(p)).toEqual({ action: "rotate", deletePrevious: true, dropPrevious: true, createKey: true, demoteCurrent: true });
+    expect(ops(p)).toEqual({ action: "rotate", previousFate: "delete", deleteKeyIds: [1], createKey: true, demoteCurrent: true });
     expect(p.reasons.join("\n")).toMatch(/31\.00 days old[\s\S]*overlap of previous key "autoscaler-1" \(id 1\) ended/);
   });
 
-  it("permission change during an overlap: rolls like a rotation, deleting the previous key early (never the current)", () => {
-    const p = plan(state({ ageDays: 3, previousSinceDays: 3 }), { ...inputs, permissions: presets.readOnly() });
-    expect(ops(p)).toEqual({ action: "roll", deletePrevious: true, dropPrevious: true, createKey: true, demoteCurrent: true });
+  it("permission change during an overlap: rolls like a rotation; the previous key is kept until its published retirement", () => {
+    const s = state({ ageDays: 3, previousSinceDays: 3 });
+    const p = plan(s, { ...inputs, permissions: presets.readOnly() });
+    expect(ops(p)).toEqual({ action: "roll", previousFate: "retiring", deleteKeyIds: [], createKey: true, demoteCurrent: true });
     expect(p.reasons).toContain("permissions changed");
     expect(p.reasons.join("\n")).toContain(
-      'previous key "autoscaler-1" (id 1) is deleted first, before its overlap ends at 2030-06-05T00:00:00.000Z (only two keys are kept)',
+      'previous key "autoscaler-1" (id 1) stays valid until 2030-06-05T00:00:00.000Z, as published, then is deleted',
     );
+    const ref = { keyId: 3, key: "k3", createdAt: NOW.toISOString(), name: "autoscaler-3" };
+    const after = applyPlan(s, p, { ...inputs, permissions: presets.readOnly() }, NOW, { ref, tracked: { keyId: 3 } });
+    expect(after.tracking.retiring).toEqual([
+      expect.objectContaining({ keyId: 1, name: "autoscaler-1", retiresAt: "2030-06-05T00:00:00.000Z" }),
+    ]);
+    // At its published time, it is deleted (and only then).
+    const justBefore = new Date(Date.parse("2030-06-05T00:00:00.000Z") - 1);
+    expect(planRotation(after, { ...inputs, permissions: presets.readOnly() }, justBefore).deleteKeyIds).toEqual([]);
+    const at = new Date("2030-06-05T00:00:00.000Z");
+    expect(ops(planRotation(after, { ...inputs, permissions: presets.readOnly() }, at))).toMatchObject({
+      action: "retire",
+      deleteKeyIds: [1],
+    });
+  });
+
+  it("a changed schedule never moves a published retirement earlier (rotateEveryDays shrinks the default overlap)", () => {
+    const s = state({ ageDays: 3, previousSinceDays: 3 }); // retiresPreviousAt published: 2030-06-05
+    const shorter = { ...inputs, rotateEveryDays: 4, overlapDays: 1 };
+    const p = plan(s, shorter);
+    expect(p.deleteKeyIds).toEqual([]);
+    expect(applyPlan(s, p, shorter, NOW).retiresPreviousAt).toBe("2030-06-05T00:00:00.000Z");
+    // Rotating while that previous is still inside its published overlap: it waits in `retiring`.
+    const due = plan(state({ ageDays: 5, previousSinceDays: 3 }), shorter);
+    expect(ops(due)).toMatchObject({ action: "rotate", previousFate: "retiring", deleteKeyIds: [] });
   });
 
   it.each([
@@ -157,41 +184,35 @@ describe("planRotation: the decision table", () => {
 
   it("current deleted out of band: a new current, the previous key keeps its own schedule", () => {
     const p = plan(state({ ageDays: 3, previousSinceDays: 3, current: { gone: true } }));
-    expect(ops(p)).toEqual({
-      action: "recreate-current",
-      deletePrevious: false,
-      dropPrevious: false,
-      createKey: true,
-      demoteCurrent: false,
-    });
+    expect(ops(p)).toEqual({ action: "recreate-current", previousFate: "stays", deleteKeyIds: [], createKey: true, demoteCurrent: false });
     expect(p.reasons[0]).toBe('current key "autoscaler-2" (id 2) was deleted outside Pulumi: creating "autoscaler-3" as current');
   });
 
   it("current deleted out of band while previous is past its overlap: recreate and retire in one step", () => {
     const p = plan(state({ ageDays: 20, previousSinceDays: 20, current: { gone: true } }));
-    expect(ops(p)).toEqual({ action: "recreate-current", deletePrevious: true, dropPrevious: true, createKey: true, demoteCurrent: false });
-  });
-
-  it("previous deleted out of band: forgotten without an API call", () => {
-    const p = plan(state({ ageDays: 3, previousSinceDays: 3, previous: { gone: true } }));
-    expect(ops(p)).toEqual({ action: "retire", deletePrevious: false, dropPrevious: true, createKey: false, demoteCurrent: false });
-    expect(p.reasons).toEqual(['previous key "autoscaler-1" (id 1) was deleted outside Pulumi: forgetting it']);
-  });
-
-  it("both deleted out of band: one new current, nothing deleted", () => {
-    const p = plan(state({ ageDays: 3, previousSinceDays: 3, current: { gone: true }, previous: { gone: true } }));
     expect(ops(p)).toEqual({
       action: "recreate-current",
-      deletePrevious: false,
-      dropPrevious: true,
+      previousFate: "delete",
+      deleteKeyIds: [1],
       createKey: true,
       demoteCurrent: false,
     });
   });
 
+  it("previous deleted out of band: forgotten without an API call", () => {
+    const p = plan(state({ ageDays: 3, previousSinceDays: 3, previous: { gone: true } }));
+    expect(ops(p)).toEqual({ action: "retire", previousFate: "forget", deleteKeyIds: [], createKey: false, demoteCurrent: false });
+    expect(p.reasons).toEqual(['previous key "autoscaler-1" (id 1) was deleted outside Pulumi: forgetting it']);
+  });
+
+  it("both deleted out of band: one new current, nothing deleted", () => {
+    const p = plan(state({ ageDays: 3, previousSinceDays: 3, current: { gone: true }, previous: { gone: true } }));
+    expect(ops(p)).toEqual({ action: "recreate-current", previousFate: "forget", deleteKeyIds: [], createKey: true, demoteCurrent: false });
+  });
+
   it("rotation due while previous was deleted out of band: no API delete for the gone key", () => {
     const p = plan(state({ ageDays: 31, previousSinceDays: 3, previous: { gone: true } }));
-    expect(ops(p)).toEqual({ action: "rotate", deletePrevious: false, dropPrevious: true, createKey: true, demoteCurrent: true });
+    expect(ops(p)).toEqual({ action: "rotate", previousFate: "forget", deleteKeyIds: [], createKey: true, demoteCurrent: true });
   });
 
   it("current re-scoped or renamed out of band: rolls to a key with the declared settings", () => {
@@ -205,7 +226,7 @@ describe("planRotation: the decision table", () => {
 
   it("previous re-scoped out of band: retired at once", () => {
     const p = plan(state({ ageDays: 3, previousSinceDays: 3, previous: { serverRights: '{"api":{"misc":{}}}' } }));
-    expect(ops(p)).toMatchObject({ action: "retire", deletePrevious: true });
+    expect(ops(p)).toMatchObject({ action: "retire", previousFate: "delete", deleteKeyIds: [1] });
   });
 
   it("no current at all (e.g. state repaired by hand): creates one", () => {
@@ -221,7 +242,11 @@ describe("planRotation: the decision table", () => {
     expect(p.inPlace).toEqual(["rotateEveryDays changed from 30 to 60", "overlapDays changed from 7 to 10"]);
     expect(describePlan(p)).toBe("will change settings in place: rotateEveryDays changed from 30 to 60; overlapDays changed from 7 to 10");
     expect(plan(state({ ageDays: 10 }), { ...inputs, rotateEveryDays: 9, overlapDays: 2 }).action).toBe("rotate");
-    expect(plan(state({ ageDays: 3, previousSinceDays: 3 }), { ...inputs, overlapDays: 2 }).action).toBe("retire");
+    // A shorter overlap applies from the next rotation: the published retirement stands.
+    expect(plan(state({ ageDays: 3, previousSinceDays: 3 }), { ...inputs, overlapDays: 2 }).action).toBe("none");
+    expect(plan(state({ ageDays: 3, previousSinceDays: 3 }), { ...inputs, overlapDays: 10 }).inPlace).toEqual([
+      "overlapDays changed from 7 to 10",
+    ]);
   });
 
   it("preview with unknown inputs: a shaping field may roll; an unknown schedule decides nothing yet", () => {
@@ -240,7 +265,7 @@ describe("planRotation: the decision table", () => {
 
   it("describePlan names the step and its reasons", () => {
     expect(describePlan(plan(state({ ageDays: 31 })))).toMatch(/^will rotate: current key "autoscaler-2" \(id 2\) is 31\.00 days old/);
-    expect(describePlan(plan(state({ ageDays: 8, previousSinceDays: 8 })))).toMatch(/^will retire its previous key: the overlap/);
+    expect(describePlan(plan(state({ ageDays: 8, previousSinceDays: 8 })))).toMatch(/^will retire old keys: the overlap/);
   });
 });
 
@@ -266,26 +291,31 @@ describe("planRotation: invariants over a grid of states", () => {
       });
       const p = plan(s, c.i);
       const where = JSON.stringify(c);
-      // Only `previous` can be deleted, only when there is one, and at most once.
-      if (p.deletePrevious)
-        expect({ where, previous: s.previous !== undefined, gone: s.tracking.previous?.gone }).toEqual({
-          where,
-          previous: true,
-          gone: undefined,
-        });
-      if (p.deletePrevious) expect(p.dropPrevious).toBe(true);
+      // Only `previous` (or retiring keys) can be deleted, never `current`, and never a key that is gone.
+      expect({ where, current: p.deleteKeyIds.includes(2) }).toEqual({ where, current: false });
+      if (p.deleteKeyIds.includes(1)) expect({ where, gone: s.tracking.previous?.gone }).toEqual({ where, gone: undefined });
+      // A key consumers may hold is deleted only once its published retirement passed (or it was re-scoped).
+      if (p.deleteKeyIds.includes(1) && !c.prev.serverRights) {
+        expect({ where, due: NOW.getTime() >= Date.parse(s.retiresPreviousAt ?? "1970-01-01T00:00:00Z") }).toEqual({ where, due: true });
+      }
       // A usable current is only ever demoted, after its successor exists, never dropped.
       if (!s.tracking.current?.gone && p.createKey) expect({ where, demote: p.demoteCurrent }).toEqual({ where, demote: true });
       if (p.demoteCurrent) expect(p.createKey).toBe(true);
-      if (p.action === "none") expect([p.createKey, p.deletePrevious, p.dropPrevious]).toEqual([false, false, false]);
-      // A step never leaves more than two keys: a demotion always makes room.
-      if (p.demoteCurrent && s.previous) expect(p.dropPrevious).toBe(true);
+      if (p.action === "none") expect([p.createKey, p.deleteKeyIds, p.previousFate]).toEqual([false, [], "stays"]);
+      // A demotion always frees the previous slot.
+      if (p.demoteCurrent && s.previous) expect(p.previousFate).not.toBe("stays");
       // Carried out, the step leaves a state with nothing more to do at the same instant.
       const made = { keyId: 9, key: "k9", createdAt: NOW.toISOString(), name: `${c.i.name}-${p.generation}` };
       const created = p.createKey ? { ref: made, tracked: { keyId: 9, serverName: made.name } } : undefined;
-      const after = applyPlan(s, p, c.i, NOW, created);
+      const after = withoutKeys(applyPlan(s, p, c.i, NOW, created), p.deleteKeyIds);
       expect({ where, next: plan(after, c.i).action }).toEqual({ where, next: "none" });
       expect([after.current, after.previous].filter(Boolean).length).toBeLessThanOrEqual(2);
+      // Every key still on Vast is named by the state.
+      for (const id of [s.current?.keyId, s.previous?.keyId]) {
+        if (id === undefined || p.deleteKeyIds.includes(id) || s.tracking.current?.gone || s.tracking.previous?.gone) continue;
+        const named = [after.current?.keyId, after.previous?.keyId, ...(after.tracking.retiring ?? []).map((r) => r.keyId)];
+        expect({ where, id, named: named.includes(id) }).toEqual({ where, id, named: true });
+      }
     }
   });
 });
