@@ -24,8 +24,11 @@ const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_
 /** Resources managing up to two keys, whose ids are in `outputs.tracking` (the resource id is a UUID). */
 const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
 
-/** Which key of a rotating resource a managed key is. */
-export type RotatingSlot = "current" | "previous";
+/**
+ * Which key of a rotating resource a managed key is: `current`, `previous`, or `retiring` (a key
+ * kept until the retirement time published for it, then deleted by the next `up`).
+ */
+export type RotatingSlot = "current" | "previous" | "retiring";
 
 /** A key that a stack manages, according to its state. */
 export interface ManagedKeyRef {
@@ -37,7 +40,7 @@ export interface ManagedKeyRef {
   stack: string;
   /** Where the state came from (file name). */
   source: string;
-  /** For a key of a rotating resource: whether it is the `current` or the `previous` one. */
+  /** For a key of a rotating resource: whether it is the `current`, the `previous` or a `retiring` one. */
   slot?: RotatingSlot;
 }
 
@@ -59,7 +62,7 @@ const trackedIdSchema = z.object({ keyId: z.number().int().positive() }).loose()
 const rotatingOutputsSchema = z
   .object({
     tracking: z
-      .object({ current: trackedIdSchema.optional(), previous: trackedIdSchema.optional() })
+      .object({ current: trackedIdSchema.optional(), previous: trackedIdSchema.optional(), retiring: z.array(trackedIdSchema).optional() })
       .loose()
       // A secret (`{<sig key>: <secret sig>, ciphertext}`) would otherwise parse as "no keys".
       .refine((t) => !Object.hasOwn(t, SIG_KEY)),
@@ -87,10 +90,11 @@ function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
     throw new Error(`${source}: cannot read the key ids of rotating key ${r.urn}: outputs.tracking is missing, encrypted or malformed`);
   }
   const { tracking } = outputs.data;
-  return (["current", "previous"] as const).flatMap((slot) => {
+  const slots = (["current", "previous"] as const).flatMap((slot) => {
     const tracked = tracking[slot];
     return tracked ? [{ id: tracked.keyId, ...ref, slot }] : [];
   });
+  return [...slots, ...(tracking.retiring ?? []).map((r) => ({ id: r.keyId, ...ref, slot: "retiring" as const }))];
 }
 
 /**

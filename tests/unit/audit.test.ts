@@ -76,32 +76,36 @@ describe("audit", () => {
           rotating(ROTATING_API_KEY_TYPE, "autoscaler", {
             current: { keyId: 21, serverName: "prod-autoscaler-2" },
             previous: { keyId: 20 },
+            retiring: [{ keyId: 19, name: "prod-autoscaler-0", createdAt: "2026-10-01T00:00:00Z", retiresAt: "2026-12-10T00:00:00Z" }],
           }),
           rotating(PLUGIN_ROTATING_API_KEY_TYPE, "ci", { current: { keyId: 22 } }),
         ],
       },
     };
 
-    it("counts both keys of a rotating resource as managed, read from outputs.tracking without decrypting anything", () => {
+    it("counts every key of a rotating resource (retiring ones too) as managed, read from outputs.tracking without decrypting anything", () => {
       expect(managedKeysFromState(state, "prod.json")).toEqual([
         { id: 21, resource: "autoscaler", stack: "prod", source: "prod.json", slot: "current" },
         { id: 20, resource: "autoscaler", stack: "prod", source: "prod.json", slot: "previous" },
+        { id: 19, resource: "autoscaler", stack: "prod", source: "prod.json", slot: "retiring" },
         { id: 22, resource: "ci", stack: "prod", source: "prod.json", slot: "current" },
       ]);
     });
 
     it("reports which key of the resource each one is, and a previous key gone from Vast as drift", () => {
       const keys = [
+        { id: 19, name: "prod-autoscaler-0", permissions: {}, createdAt: "2026-10-01T00:00:00Z" },
         { id: 21, name: "prod-autoscaler-2", permissions: {}, createdAt: "2026-11-20T00:00:00Z" },
         { id: 22, name: "prod-ci-1", permissions: {}, createdAt: "2026-11-20T00:00:00Z" },
         { id: 30, name: "console", permissions: {}, createdAt: "2026-11-20T00:00:00Z" },
       ];
       const r = auditKeys(keys, managedKeysFromState(state, "prod.json"), { now: NOW });
-      expect(r.managed.map((k) => k.id)).toEqual([21, 22]);
+      expect(r.managed.map((k) => k.id)).toEqual([19, 21, 22]);
       expect(r.unmanaged.map((k) => k.id)).toEqual([30]);
       expect(r.missing.map((m) => [m.id, m.slot])).toEqual([[20, "previous"]]);
       const text = formatReport(r);
       expect(text).toMatch(/21 +prod-autoscaler-2 +[\d.]+d +prod\/autoscaler \(current\)/);
+      expect(text).toMatch(/19 +prod-autoscaler-0 +[\d.]+d +prod\/autoscaler \(retiring\)/);
       expect(text).toMatch(/drift \(1\)[\s\S]*20 +prod\/autoscaler \(previous\) +prod.json/);
     });
 
