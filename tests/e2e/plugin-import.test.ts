@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AccountInfo } from "../../emulator/store";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
-import { call } from "../helpers/http";
+import { call, createKeyOutOfBand } from "../helpers/http";
 import { builtPlugin, requireYamlHost, writeYamlProgram, yamlProject } from "../helpers/plugin";
 import { installExample, PulumiWorkspace } from "../helpers/pulumi";
 
@@ -68,6 +68,50 @@ describe("pulumi import into a YAML program", () => {
 
     await ws.destroy("dev");
     expect(await liveIds(account)).toEqual([]);
+  });
+
+  it("console-made keys (full access, no name, rights listed in another form): the generated YAML previews and ups with no changes", async () => {
+    const made = async (body: Record<string, unknown>) => (await createKeyOutOfBand(emu.url, account.apiKey, body)).id;
+    const full = await made({ name: "console-full" });
+    const nameless = await made({ permissions: { api: { instance_read: {} } } });
+    const other = await made({ name: "console-other", permissions: PERMISSIONS });
+    const generated: string[] = [];
+    await emu.admin.setOptions({ rightsAs: "categories-string" });
+    try {
+      for (const [name, id] of [
+        ["full", full],
+        ["nameless", nameless],
+        ["other", other],
+      ] as const) {
+        const out = path.join(ws.dir, `${name}.yaml`);
+        const r = await ws.run([
+          "import",
+          "vast:index:ApiKey",
+          name,
+          String(id),
+          "--yes",
+          "--protect=false",
+          "--out",
+          out,
+          "--stack",
+          "dev",
+        ]);
+        // The provider's own check accepts what the import recorded (no "bug in the vast provider" warning).
+        expect(r.stdout + r.stderr).not.toMatch(/almost certainly a bug/i);
+        generated.push(fs.readFileSync(out, "utf8").replace(/^resources:\n/, ""));
+      }
+      writeYamlProgram(ws.dir, "vast-import", builtPlugin().dir, generated.join(""));
+      expect(generated.join("")).toContain('name: ""');
+      await ws.run(["preview", "--expect-no-changes", "--stack", "dev"]);
+      await ws.run(["up", "--yes", "--expect-no-changes", "--stack", "dev"]);
+      await ws.run(["refresh", "--yes", "--expect-no-changes", "--stack", "dev"]);
+      expect((await liveIds(account)).sort()).toEqual([full, nameless, other].sort());
+    } finally {
+      await emu.admin.setOptions({ rightsAs: "string" });
+    }
+    await ws.destroy("dev");
+    expect(await liveIds(account)).toEqual([]);
+    writeYamlProgram(ws.dir, "vast-import", builtPlugin().dir, "");
   });
 
   it("refuses an id the account does not have, naming it, and imports nothing", async () => {

@@ -47,3 +47,16 @@ export async function call(baseUrl: string, method: string, path: string, opts: 
 
 /** Resolves after `ms` milliseconds (to let a rate-limit interval pass, not to measure anything). */
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Creates a key outside the provider (as the console or another tool does) with a raw POST, waiting
+ * out the emulator's per-caller create pacing (429) the way a patient client would.
+ */
+export async function createKeyOutOfBand(baseUrl: string, apiKey: string, body: unknown): Promise<{ id: number; key: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await call(baseUrl, "POST", "/api/v0/auth/apikeys/", { key: apiKey, body });
+    if (res.status === 200) return res.json as { id: number; key: string };
+    if (res.status !== 429 || attempt >= 50) throw new Error(`out-of-band create failed: ${res.status} ${res.text}`);
+    await pause(100);
+  }
+}

@@ -11,7 +11,7 @@ import { serviceError } from "../../dist/provider/plugin/server";
 import type { AccountInfo } from "../../emulator/store";
 import { bothDoors, type Door, type Kind } from "../helpers/doors";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
-import { call, pause } from "../helpers/http";
+import { createKeyOutOfBand } from "../helpers/http";
 
 type Props = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -34,15 +34,7 @@ async function account(door: Door): Promise<AccountInfo> {
 }
 
 /** A key made outside Pulumi with a raw POST, as the console or another tool makes it. */
-async function outOfBand(a: AccountInfo, body: Props): Promise<{ id: number; key: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await call(emu.url, "POST", "/api/v0/auth/apikeys/", { key: a.apiKey, body });
-    if (res.status === 200) return res.json as { id: number; key: string };
-    // The emulator paces creates per caller, as Vast does; the provider may have just made one.
-    if (res.status !== 429 || attempt >= 20) throw new Error(`out-of-band create failed: ${res.status} ${res.text}`);
-    await pause(50);
-  }
-}
+const outOfBand = (a: AccountInfo, body: Props) => createKeyOutOfBand(emu.url, a.apiKey, body);
 
 const liveIds = async (a: AccountInfo) => (await emu.admin.liveKeys(a.userId)).map((k) => k.id);
 
