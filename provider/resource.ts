@@ -21,7 +21,10 @@ export interface AdoptArgs {
 
 /** Arguments of {@link VastApiKey}. */
 export interface VastApiKeyArgs {
-  /** Key name shown in the Vast console, 1-255 characters. Default: the Pulumi resource name. Changing it replaces the key. */
+  /**
+   * Key name shown in the Vast console, up to 255 characters; `""` declares a key without a name
+   * (as the console makes them). Default: the Pulumi resource name. Changing it replaces the key.
+   */
   name?: pulumi.Input<string>;
   /**
    * Permission document `{"api": {<category>: {...}}}`; see `presets` and `permissions()`.
@@ -39,10 +42,12 @@ export interface VastApiKeyArgs {
   /** Any string; each change replaces (rotates) the key. For schedules driven by CI or other resources. */
   rotationTrigger?: pulumi.Input<string>;
   /**
-   * Adopt an existing key instead of creating one. `create` verifies it exists and matches the
-   * declared name, permissions and key params (a mismatch is an error). From then on it is an
-   * ordinary managed key: replacing or destroying the resource deletes it on Vast.
-   * The whole value is stored as a Pulumi secret.
+   * Adopt an existing key instead of creating one. The resource's first `create` verifies it
+   * exists and matches the declared name, permissions and key params (a mismatch is an error; a
+   * key without a permission document is full access and must be declared as
+   * `presets.fullAccess()`). From then on it is an ordinary managed key: `adopt` is ignored once
+   * the resource exists, so a replacement creates a new key and deletes the adopted one, and
+   * destroying the resource deletes it on Vast. The whole value is stored as a Pulumi secret.
    */
   adopt?: pulumi.Input<AdoptArgs>;
 }

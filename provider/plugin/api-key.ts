@@ -13,7 +13,9 @@ import type { ObjectTypeDoc, ResourceKind } from "./kinds";
 type StoredOutput = keyof typeof apiKeyOutputsSchema.shape;
 
 const INPUT_DOCS: Record<keyof ApiKeyInputs, string> = {
-  name: "Key name shown in the Vast console, 1-255 characters. Default: the resource name. Changing it replaces the key.",
+  name:
+    'Key name shown in the Vast console, up to 255 characters; "" for a key without a name (as the console makes them). ' +
+    "Default: the resource name. Changing it replaces the key.",
   permissions:
     'Permission document `{"api": {<category>: {...}}}` (e.g. `{"api": {"instance_read": {}, "instance_write": {}}}`). ' +
     "Changing it (object key order aside) replaces the key: Vast keys are immutable.",
@@ -23,8 +25,10 @@ const INPUT_DOCS: Record<keyof ApiKeyInputs, string> = {
     "Changing this value alone never replaces the key. Fractions are allowed.",
   rotationTrigger: "Any string; each change replaces (rotates) the key.",
   adopt:
-    "Adopt an existing key instead of creating one: creation verifies that it exists and matches the declared name, permissions " +
-    "and key params. Stored as a secret. `pulumi import` is the other way to take an existing key under management.",
+    "Adopt an existing key instead of creating one: the resource's first create verifies that it exists and matches the declared " +
+    "name, permissions (a key without a permission document is full access: declare every documented category) and key params. " +
+    "Ignored once the resource exists, so a replacement creates a new key. Stored as a secret. `pulumi import` is the other way " +
+    "to take an existing key under management.",
 };
 
 const OUTPUT_DOCS: { [K in StoredOutput]?: string } = {

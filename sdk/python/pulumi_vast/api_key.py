@@ -31,9 +31,9 @@ class ApiKeyArgs:
         The set of arguments for constructing a ApiKey resource.
 
         :param pulumi.Input['PermissionDocArgs'] permissions: Permission document `{"api": {<category>: {...}}}` (e.g. `{"api": {"instance_read": {}, "instance_write": {}}}`). Changing it (object key order aside) replaces the key: Vast keys are immutable.
-        :param pulumi.Input['ApiKeyAdoptArgs'] adopt: Adopt an existing key instead of creating one: creation verifies that it exists and matches the declared name, permissions and key params. Stored as a secret. `pulumi import` is the other way to take an existing key under management.
+        :param pulumi.Input['ApiKeyAdoptArgs'] adopt: Adopt an existing key instead of creating one: the resource's first create verifies that it exists and matches the declared name, permissions (a key without a permission document is full access: declare every documented category) and key params. Ignored once the resource exists, so a replacement creates a new key. Stored as a secret. `pulumi import` is the other way to take an existing key under management.
         :param pulumi.Input[_builtins.str] key_params: Opaque key params string, passed to Vast verbatim (`key_params`). Changing it replaces the key.
-        :param pulumi.Input[_builtins.str] name: Key name shown in the Vast console, 1-255 characters. Default: the resource name. Changing it replaces the key.
+        :param pulumi.Input[_builtins.str] name: Key name shown in the Vast console, up to 255 characters; "" for a key without a name (as the console makes them). Default: the resource name. Changing it replaces the key.
         :param pulumi.Input[_builtins.float] rotate_after_days: Rotate (replace) the key once it is this many days old, by `createdAt`; checked on every preview and update. Changing this value alone never replaces the key. Fractions are allowed.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any string; each change replaces (rotates) the key.
         """
@@ -65,7 +65,7 @@ class ApiKeyArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional['ApiKeyAdoptArgs']]:
         """
-        Adopt an existing key instead of creating one: creation verifies that it exists and matches the declared name, permissions and key params. Stored as a secret. `pulumi import` is the other way to take an existing key under management.
+        Adopt an existing key instead of creating one: the resource's first create verifies that it exists and matches the declared name, permissions (a key without a permission document is full access: declare every documented category) and key params. Ignored once the resource exists, so a replacement creates a new key. Stored as a secret. `pulumi import` is the other way to take an existing key under management.
         """
         return pulumi.get(self, "adopt")
 
@@ -89,7 +89,7 @@ class ApiKeyArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Key name shown in the Vast console, 1-255 characters. Default: the resource name. Changing it replaces the key.
+        Key name shown in the Vast console, up to 255 characters; "" for a key without a name (as the console makes them). Default: the resource name. Changing it replaces the key.
         """
         return pulumi.get(self, "name")
 
@@ -140,9 +140,9 @@ class ApiKey(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Union['ApiKeyAdoptArgs', 'ApiKeyAdoptArgsDict']] adopt: Adopt an existing key instead of creating one: creation verifies that it exists and matches the declared name, permissions and key params. Stored as a secret. `pulumi import` is the other way to take an existing key under management.
+        :param pulumi.Input[Union['ApiKeyAdoptArgs', 'ApiKeyAdoptArgsDict']] adopt: Adopt an existing key instead of creating one: the resource's first create verifies that it exists and matches the declared name, permissions (a key without a permission document is full access: declare every documented category) and key params. Ignored once the resource exists, so a replacement creates a new key. Stored as a secret. `pulumi import` is the other way to take an existing key under management.
         :param pulumi.Input[_builtins.str] key_params: Opaque key params string, passed to Vast verbatim (`key_params`). Changing it replaces the key.
-        :param pulumi.Input[_builtins.str] name: Key name shown in the Vast console, 1-255 characters. Default: the resource name. Changing it replaces the key.
+        :param pulumi.Input[_builtins.str] name: Key name shown in the Vast console, up to 255 characters; "" for a key without a name (as the console makes them). Default: the resource name. Changing it replaces the key.
         :param pulumi.Input[Union['PermissionDocArgs', 'PermissionDocArgsDict']] permissions: Permission document `{"api": {<category>: {...}}}` (e.g. `{"api": {"instance_read": {}, "instance_write": {}}}`). Changing it (object key order aside) replaces the key: Vast keys are immutable.
         :param pulumi.Input[_builtins.float] rotate_after_days: Rotate (replace) the key once it is this many days old, by `createdAt`; checked on every preview and update. Changing this value alone never replaces the key. Fractions are allowed.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any string; each change replaces (rotates) the key.
