@@ -73,12 +73,14 @@ export function rotatingKeyResourceProps(args: RotatingVastApiKeyArgs, name: pul
  * Every step is an in-place update of this resource, decided from state when Pulumi runs (no
  * `--refresh` needed) and shown with its reason in `pulumi preview`:
  * - `current` older than `rotateEveryDays` → **rotate**: a new key becomes `current`, the old
- *   `current` becomes `previous` (a `previous` still present is deleted first);
- * - `previous` present and `overlapDays` passed since `rotatedAt` → **retire** it;
+ *   `current` becomes `previous`;
+ * - `previous` present and its published retirement (`retiresPreviousAt`) passed → **retire** it;
  * - `name`, `permissions` or `keyParams` changed → **roll**, the same step as a rotation;
  * - `current` deleted outside Pulumi (seen by `pulumi refresh`) → **recreate** it.
  *
- * A step deletes at most one key, never `current`, and creates at most one; `destroy` deletes both.
+ * A step creates at most one key, first, and only then deletes what is due; it never deletes
+ * `current`, nor a `previous` before the retirement time published for it (a `previous` that must
+ * leave its slot earlier is kept until then). `destroy` deletes every key.
  * Credentials and API origin as for `VastApiKey`.
  *
  * @example
