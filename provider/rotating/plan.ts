@@ -317,10 +317,11 @@ export function withoutKeys(state: RotatingKeyState, deleted: readonly number[])
 
 /** A one-line summary for logs and `pulumi preview`, e.g. `will rotate: …`. */
 export function describePlan(plan: RotationPlan): string {
+  const onlyPrevious = plan.previousFate !== "stays" && plan.reasons.length === 1;
   const verb = {
     rotate: "rotate",
     roll: "roll to a new key",
-    retire: "retire old keys",
+    retire: onlyPrevious ? "retire its previous key" : "retire old keys",
     "recreate-current": "recreate its current key",
     none: "change settings in place",
   }[plan.action];

@@ -175,7 +175,9 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect(await r.up()).toBe(false);
     at(38);
     expect(await r.up()).toBe(true);
-    expect(r.said[0]).toMatch(/will retire old keys: the overlap of previous key "scaler-1" \(id \d+\) ended at 2031-04-08T00:00:00\.000Z/);
+    expect(r.said[0]).toMatch(
+      /will retire its previous key: the overlap of previous key "scaler-1" \(id \d+\) ended at 2031-04-08T00:00:00\.000Z/,
+    );
     expect(await r.live()).toEqual(["scaler-2"]);
     expect(await authStatus(k1)).toBe(401);
     expect(await authStatus(r.current)).toBe(200);
@@ -270,7 +272,7 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect(await r.refresh()).toBe(true);
     const seq = await lastSeq();
     await r.up();
-    expect(r.said[0]).toMatch(/will retire old keys: previous key "scaler-1" \(id \d+\) was deleted outside Pulumi: forgetting it/);
+    expect(r.said[0]).toMatch(/will retire its previous key: previous key "scaler-1" \(id \d+\) was deleted outside Pulumi: forgetting it/);
     expect(await apiCallsSince(seq)).toEqual([]);
     expect(r.outs).not.toHaveProperty("previous");
     expect(await r.refresh()).toBe(false);
@@ -286,7 +288,7 @@ describe("RotatingVastApiKey lifecycle through the provider", () => {
     expect((await emu.admin.liveKeys(r.account.userId)).find((k) => k.name === "scaler-2")?.permissions).toEqual(MISC);
     // The re-scoped key, now previous, is not kept for the overlap.
     await r.up();
-    expect(r.said[0]).toMatch(/will retire old keys: the permissions of previous key "scaler-1" .* retiring it now/);
+    expect(r.said[0]).toMatch(/will retire its previous key: the permissions of previous key "scaler-1" .* retiring it now/);
     expect(await r.live()).toEqual(["scaler-2"]);
   });
 

@@ -265,7 +265,7 @@ describe("planRotation: the decision table", () => {
 
   it("describePlan names the step and its reasons", () => {
     expect(describePlan(plan(state({ ageDays: 31 })))).toMatch(/^will rotate: current key "autoscaler-2" \(id 2\) is 31\.00 days old/);
-    expect(describePlan(plan(state({ ageDays: 8, previousSinceDays: 8 })))).toMatch(/^will retire old keys: the overlap/);
+    expect(describePlan(plan(state({ ageDays: 8, previousSinceDays: 8 })))).toMatch(/^will retire its previous key: the overlap/);
   });
 });
 
