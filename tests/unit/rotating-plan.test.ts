@@ -149,10 +149,11 @@ describe("planRotation: the decision table", () => {
     const justBefore = new Date(Date.parse("2030-06-05T00:00:00.000Z") - 1);
     expect(planRotation(after, { ...inputs, permissions: presets.readOnly() }, justBefore).deleteKeyIds).toEqual([]);
     const at = new Date("2030-06-05T00:00:00.000Z");
-    expect(ops(planRotation(after, { ...inputs, permissions: presets.readOnly() }, at))).toMatchObject({
-      action: "retire",
-      deleteKeyIds: [1],
-    });
+    const retire = planRotation(after, { ...inputs, permissions: presets.readOnly() }, at);
+    expect(ops(retire)).toMatchObject({ action: "retire", previousFate: "stays", deleteKeyIds: [1] });
+    expect(describePlan(retire)).toBe(
+      'will retire old keys: the overlap of retired key "autoscaler-1" (id 1) ended at 2030-06-05T00:00:00.000Z: deleting it',
+    );
   });
 
   it("a changed schedule never moves a published retirement earlier (rotateEveryDays shrinks the default overlap)", () => {
