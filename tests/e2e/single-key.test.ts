@@ -129,6 +129,24 @@ describe("single key on the real engine", () => {
     expect((await call(emu.url, "GET", "/api/v0/auth/apikeys/", { key: first.key })).status).toBe(401);
   });
 
+  it("a misspelt or empty vast: setting fails the preview naming it, with no call to Vast (the dynamic door)", async () => {
+    const since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
+    for (const [key, value, said] of [
+      ["vast:apikey", account.apiKey, "unknown configuration key vast:apikey"],
+      ["vast:apiKey", "", "vast:apiKey is set but empty"],
+    ] as const) {
+      const saved = key === "vast:apiKey" ? await ws.run(["config", "get", key, "--stack", STACK]) : undefined;
+      await ws.run(["config", "set", key, value, "--stack", STACK]);
+      const r = await ws.run(["preview", "--refresh", "--stack", STACK], { allowFailure: true });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain(said);
+      if (saved) await ws.run(["config", "set", "--secret", key, saved.stdout.trim(), "--stack", STACK]);
+      else await ws.run(["config", "rm", key, "--stack", STACK]);
+    }
+    expect(await emu.admin.requests(since)).toEqual([]);
+    expect(ws.transcript.join("\n")).not.toContain(account.apiKey);
+  });
+
   it("destroy deletes the key", async () => {
     await ws.destroy(STACK);
     expect((await emu.admin.liveKeys(account.userId)).map((k) => k.id)).toEqual([account.keyId]);
