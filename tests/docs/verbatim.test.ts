@@ -27,7 +27,10 @@ const READY_TIMEOUT_MS = 60_000;
 const pages = readPages(ROOT, userDocPages(ROOT));
 const byPage = new Map(pages.map((p) => [p.page, p]));
 const started = Date.now();
-const counts = { ran: 0, notRun: 0 };
+/** Blocks run to success in this run, and the blocks the docs mark as not run (with why). */
+const ran: string[] = [];
+const notRun: string[] = [];
+const pagesRun = new Set<string>();
 
 /** The first line of a block, for test names. */
 function headline(block: DocBlock): string {
@@ -50,7 +53,11 @@ function failure(block: DocBlock, text: string, why: string, output: string): Er
 
 afterAll(() => {
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
-  console.log(`verbatim docs: ${counts.ran} blocks ran, ${counts.notRun} marked as not run, ${pages.length} pages, ${seconds} s`);
+  console.log(
+    [`verbatim docs: ${ran.length} blocks ran on ${pagesRun.size} pages in ${seconds} s; not run:`, ...notRun.map((n) => `  ${n}`)].join(
+      "\n",
+    ),
+  );
 });
 
 it("every checked page's markers are well formed and every shell block is marked", () => {
@@ -63,7 +70,7 @@ for (const page of pages) {
     // A page without anything to run still lists its not-run blocks (with the reason) below.
     for (const { block } of steps) {
       if (block.mode?.kind === "skip") {
-        counts.notRun++;
+        notRun.push(`${block.page}:${block.line} (${block.mode.reason})`);
         it.skip(`${block.page}:${block.line} ${headline(block)} (not run: ${block.mode.reason})`, () => {});
       }
     }
@@ -85,19 +92,18 @@ for (const page of pages) {
       if (!mode) continue;
       const name = `${block.page}:${block.line}${prelude ? " (setup)" : ""} ${headline(block)}`;
       if (mode.kind === "skip") {
-        counts.notRun++;
+        if (!prelude) notRun.push(`${block.page}:${block.line} (${mode.reason})`);
         it.skip(`${name} (not run: ${mode.reason})`, () => {});
         continue;
       }
       if (mode.kind === "same-as") {
-        counts.notRun++;
+        notRun.push(`${block.page}:${block.line} (the same block runs in ${mode.page})`);
         it(`${name} (not run again: ${mode.page} runs the same block)`, () => {
           const twin = byPage.get(mode.page)?.blocks.find((b) => b.text === block.text);
           expect(twin?.mode?.kind).toMatch(/^(run|fails|background)$/);
         });
         continue;
       }
-      counts.ran++;
       it(name, async () => {
         if (broken) throw new Error(`not run: ${broken} failed, and this block depends on it`);
         if (!terminal) throw new Error("no terminal");
@@ -124,6 +130,8 @@ for (const page of pages) {
           broken = `${block.page}:${block.line}`;
           throw err;
         }
+        ran.push(`${block.page}:${block.line}${prelude ? ` (setup, for ${page.page})` : ""}`);
+        pagesRun.add(page.page);
       });
     }
   });
