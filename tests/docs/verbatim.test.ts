@@ -6,6 +6,9 @@
  * placeholders as a user copies them). One test per block; blocks marked as not run are listed
  * as skipped with their reason. Markers: tests/helpers/doc-blocks.ts.
  */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   type DocBlock,
   type DocPage,
@@ -16,7 +19,7 @@ import {
   readPages,
   userDocPages,
 } from "../helpers/doc-blocks";
-import { DocTerminal } from "../helpers/doc-terminal";
+import { DocTerminal, passwdPulumiHome } from "../helpers/doc-terminal";
 import { ROOT } from "../helpers/emulator";
 
 /** Longest a single block may take (`npm run demo` and a first `pip install` are the long ones). */
@@ -44,6 +47,13 @@ function blocksOf(page: DocPage): Array<{ block: DocBlock; prelude: boolean }> {
   if (page.usesSetupOf && !from) throw new Error(`${page.page}: "uses the setup of ${page.usesSetupOf}": no such checked page`);
   const prelude = (from?.blocks ?? []).filter((b) => b.setup).map((block) => ({ block, prelude: true }));
   return [...prelude, ...page.blocks.filter((b) => b.mode).map((block) => ({ block, prelude: false }))];
+}
+
+/** What a Pulumi login and local state leave in a `.pulumi` directory, with modification times. */
+function pulumiStateStamp(dir: string): string {
+  return ["credentials.json", "meta.yaml", "stacks"]
+    .map((f) => `${f}: ${fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).mtimeMs : "absent"}`)
+    .join(", ");
 }
 
 function failure(block: DocBlock, text: string, why: string, output: string): Error {
@@ -81,8 +91,10 @@ for (const page of pages) {
     let terminal: DocTerminal | undefined;
     let values: Partial<Record<Placeholder, string>> = {};
     let broken: string | undefined;
+    let stampBefore = "";
 
     beforeAll(() => {
+      stampBefore = pulumiStateStamp(passwdPulumiHome());
       terminal = new DocTerminal();
     });
     afterAll(async () => terminal?.dispose());
@@ -134,5 +146,9 @@ for (const page of pages) {
         pagesRun.add(page.page);
       });
     }
+
+    it(`${page.page}: Pulumi's login and state stayed in the fresh home`, () => {
+      expect(pulumiStateStamp(passwdPulumiHome())).toBe(stampBefore);
+    });
   });
 }

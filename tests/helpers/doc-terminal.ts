@@ -14,6 +14,10 @@
  * - PULUMI_SKIP_CONFIRMATIONS=true stands for the user answering "yes" at `pulumi up`'s prompt
  *   (the terminal is not interactive); PULUMI_SKIP_UPDATE_CHECK and
  *   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION keep every run offline.
+ * - The Pulumi CLI takes its home from the user database, not from $HOME: PULUMI_HOME is set to
+ *   the fresh home's `.pulumi` (where a user's goes), and in the blocks `pulumi login --local`
+ *   (and `file://~`) means `file://$HOME`, the fresh home, exactly what it means for a user.
+ *   {@link passwdPulumiHome} lets the test check that nothing reached the real one.
  * Nothing else of this process's environment that names Pulumi, Vast or npm reaches the blocks.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -48,6 +52,37 @@ function machineCaches(): Record<string, string> {
   return env;
 }
 
+/**
+ * The `.pulumi` directory of the user running the tests, as the Pulumi CLI finds it (from the user
+ * database, whatever $HOME says): where `pulumi login --local` would write if the terminal did not
+ * point it at the fresh home.
+ */
+export function passwdPulumiHome(): string {
+  return path.join(os.userInfo().homedir, ".pulumi");
+}
+
+/**
+ * Bash prelude of every block: `pulumi login --local` (or `file://~`) logs in to the fresh home,
+ * as it does for a user whose home it is (the CLI would otherwise resolve `~` from the user
+ * database). A function, so it holds whatever PATH a block sets; every other call is unchanged.
+ */
+const PULUMI_LOGIN_HOME = `pulumi() {
+  if [ "\${1-}" = login ]; then
+    local args=() a
+    for a in "$@"; do
+      case "$a" in
+        --local | -l) args+=("file://$HOME") ;;
+        file://~*) args+=("file://$HOME\${a#file://~}") ;;
+        *) args+=("$a") ;;
+      esac
+    done
+    command pulumi "\${args[@]}"
+  else
+    command pulumi "$@"
+  fi
+}
+`;
+
 /** A fresh clone, home and terminal; {@link DocTerminal.dispose} removes them. */
 export class DocTerminal {
   /** The temp directory holding everything. */
@@ -80,6 +115,7 @@ export class DocTerminal {
       ...Object.fromEntries(inherited),
       ...machineCaches(),
       HOME: home,
+      PULUMI_HOME: path.join(home, ".pulumi"),
       PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH ?? ""}`,
       PULUMI_SKIP_CONFIRMATIONS: "true",
       PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -95,7 +131,7 @@ export class DocTerminal {
     fs.writeFileSync(block, text);
     const state = path.join(this.scratch, "blocks", `${n}.state`);
     const save = saveState ? `trap 'code=$?; pwd > "${state}.cwd"; env -0 > "${state}.env"; exit $code' EXIT\n` : "";
-    return `${save}set -eo pipefail\nsource "${block}"\n`;
+    return `${save}${PULUMI_LOGIN_HOME}set -eo pipefail\nsource "${block}"\n`;
   }
 
   /** Runs a block in the foreground; the directory and exported variables it leaves become the next block's. */
