@@ -5,7 +5,7 @@
  * - `{"api": {...}}` grants exactly the listed categories; a category body `{}` grants the whole
  *   category; a non-empty body grants only the endpoint permissions it lists (or everything with
  *   a `"*"` child). Vast publishes no endpoint names for the key routes, so the emulator uses
- *   the names in {@link ROUTES} (our choice, documented in the README);
+ *   the names in {@link ROUTES} (our choice, documented in docs/emulator.md);
  * - a new key may not exceed its creator's rights (the emulator rejects with 403 rather than
  *   clipping: the removed 2023 CLI help said "Permissions cannot be greater than what you
  *   already possess").

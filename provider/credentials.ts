@@ -1,5 +1,5 @@
 /**
- * The one credentials resolver. Precedence, highest first (documented in the README):
+ * The one credentials resolver. Precedence, highest first (documented in docs/configuration.md):
  *
  * 1. stack config `vast:apiKey` / `vast:url` (received by the provider's `configure`);
  * 2. environment `VAST_API_KEY` / `VAST_URL`;

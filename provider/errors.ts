@@ -12,7 +12,7 @@
 
 const BRAND = Symbol.for("pulumi-vast-api-keys.VastError");
 
-/** Stable error codes, listed in the README. */
+/** Stable error codes, listed in docs/rate-limits-and-errors.md. */
 export const ErrorCodes = {
   /** No API key could be found in any configured source. */
   missingCredentials: "VAST_MISSING_CREDENTIALS",

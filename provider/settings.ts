@@ -1,6 +1,6 @@
 /**
  * Tunables read from the environment, validated in one place. Each is documented in the
- * README's configuration table. An invalid value is an error, never silently ignored.
+ * configuration table of docs/configuration.md. An invalid value is an error, never silently ignored.
  */
 import { ErrorCodes, VastConfigError } from "./errors";
 

@@ -2,8 +2,10 @@
  * `npm run demo`: the whole story on the embedded emulator, with the real Pulumi CLI (found on
  * PATH or in the install script's cache, or built there first: see `ensurePulumiCli`).
  * Starts the Vast API emulator (state file `.emulator/demo/state.json`), runs the root stack
- * `prod` (`pulumi up`), prints its outputs with secrets masked, deletes a key behind Pulumi's back
- * and shows the drift (`pulumi preview --refresh`), repairs it (`pulumi up --refresh`), and
+ * `prod` (`pulumi up`), prints its outputs with secrets masked, changes a key's permissions and
+ * shows the replacement (`pulumi up`: the key ids before and after, and from the emulator's request
+ * log that the new key was created before the old one was deleted), deletes a key behind Pulumi's
+ * back and shows the drift (`pulumi preview --refresh`), repairs it (`pulumi up --refresh`), and
  * destroys everything.
  */
 import { spawn } from "node:child_process";
@@ -11,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EmulatorAdmin } from "../emulator/admin";
-import { startEmulator } from "../emulator/server";
+import { type RequestLogEntry, startEmulator } from "../emulator/server";
 import { ensurePulumiCli, localEngineEnv } from "./pulumi-cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -43,6 +45,22 @@ function pulumi(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<vo
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args.join(" ")} exited with ${code}`))));
   });
+}
+
+/**
+ * The replacement of key `oldId`, from the emulator's request log: the successful create of its
+ * successor `newId` and the delete of `oldId`, in the order they reached the API.
+ * @throws when either is missing or the old key went first (the package promises new key first).
+ */
+function replacementInLog(log: RequestLogEntry[], oldId: number, newId: number): string {
+  const created = log.find((e) => e.route === "POST /api/v0/auth/apikeys/" && e.createdKeyId === newId);
+  const deleted = log.find((e) => e.route === "DELETE /api/v0/auth/apikeys/{id}/" && e.path.endsWith(`/${oldId}/`) && e.outcome === 200);
+  if (!created || !deleted) throw new Error(`the emulator's log lacks the create of key ${newId} or the delete of key ${oldId}`);
+  if (created.seq > deleted.seq) throw new Error(`key ${oldId} was deleted before its replacement ${newId} was created`);
+  return (
+    `request #${created.seq} POST ${created.path} created key ${newId}; ` +
+    `request #${deleted.seq} DELETE ${deleted.path} deleted key ${oldId} afterwards (new key first)`
+  );
 }
 
 async function main(): Promise<void> {
@@ -83,8 +101,19 @@ async function main(): Promise<void> {
     const keys = (await admin.liveKeys(emu.seed.userId)).filter((k) => k.id !== emu.seed.keyId);
     console.log(`  Vast now holds: ${keys.map((k) => `${k.name} (id ${k.id})`).join(", ")}`);
 
-    const victim = keys.find((k) => k.name === "prod-monitoring");
-    if (!victim) throw new Error("the demo expected a prod-monitoring key");
+    const monitoring = keys.find((k) => k.name === "prod-monitoring");
+    if (!monitoring) throw new Error("the demo expected a prod-monitoring key");
+    say("A permission change replaces the key: prod-monitoring goes from readOnly to instanceManagementOnly");
+    await pulumi(["config", "set", "--path", "keys.monitoring.preset", "instanceManagementOnly"], env, cwd);
+    const since = (await admin.requests()).at(-1)?.seq ?? 0;
+    await pulumi(["up", "--yes", "--skip-preview"], env, cwd);
+    const live = await admin.liveKeys(emu.seed.userId);
+    const replaced = live.find((k) => k.name === "prod-monitoring");
+    if (!replaced || live.some((k) => k.id === monitoring.id)) throw new Error("the permission change did not replace prod-monitoring");
+    console.log(`  prod-monitoring: key id ${monitoring.id} before, key id ${replaced.id} after; key ${monitoring.id} is gone from Vast`);
+    console.log(`  the emulator's request log: ${replacementInLog(await admin.requests(since), monitoring.id, replaced.id)}`);
+
+    const victim = replaced;
     say(`Drift: someone deletes ${victim.name} (id ${victim.id}) in the Vast console, outside Pulumi`);
     await admin.deleteKey(victim.id);
     say("pulumi preview --refresh notices the missing key and plans to recreate it");

@@ -118,7 +118,7 @@ refresh_shim
 todo=$(missing)
 [ -z "$todo" ] && { done_line; exit 0; }
 
-# Measured on 2 cores (README, "Development notes"): from nothing (empty Go caches), 22m39s with
+# Measured on 2 cores (docs/testing.md, "Development notes"): from nothing (empty Go caches), 22m39s with
 # the machine busy (load average ~9; the CLI's compile alone was 16 min); on a less busy machine
 # the CLI and the Node.js host took 9 min, so about 11 min in all; adding the YAML and Python
 # hosts to a cache that has the CLI, 2 to 4 min.

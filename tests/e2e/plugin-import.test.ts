@@ -171,7 +171,7 @@ export const keyId = ci.keyId;
     if (id === undefined) throw new Error("the dynamic resource created no key");
     const since = (await emu.admin.requests()).at(-1)?.seq ?? 0;
 
-    // The documented steps (README, "Importing existing keys").
+    // The documented steps (docs/import-and-adoption.md, "Importing existing keys").
     await ws.importResource("migrate", "vast:index:ApiKey", "ci-deploy", String(id));
     const resources = (JSON.parse(await ws.exportState("migrate")) as { deployment: { resources: Array<{ urn: string; type: string }> } })
       .deployment.resources;

@@ -82,4 +82,5 @@ export const BAD_INPUTS: Array<[string, Record<string, unknown>, string]> = [
   ["adopt keyId fractional", { ...VALID_INPUTS, adopt: { keyId: 1.5 } }, "adopt.keyId"],
   ["adopt keyId a string", { ...VALID_INPUTS, adopt: { keyId: "1" } }, "adopt.keyId"],
   ["adopt empty key value", { ...VALID_INPUTS, adopt: { keyId: 1, key: "" } }, "adopt.key"],
+  ["adopt with a misspelt field (Key)", { ...VALID_INPUTS, adopt: { keyId: 1, Key: "f".repeat(64) } }, "adopt"],
 ];

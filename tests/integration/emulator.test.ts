@@ -2,10 +2,12 @@
  * The emulator's behaviour over real HTTP (it runs as a separate process on 127.0.0.1):
  * routes, auth, scopes, validation, rate limits, every fault, the state file, the admin surface.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
+import { type EmulatorProcess, ROOT, startEmulatorProcess } from "../helpers/emulator";
 import { call, pause } from "../helpers/http";
 
 const KEYS = "/api/v0/auth/apikeys/";
@@ -260,6 +262,36 @@ describe("admin surface and state file", () => {
       expect((next.json as { id: number }).id).toBe(id + 1);
     } finally {
       await second.stop();
+    }
+  });
+
+  it("without --port, takes a free port when 8787 is taken and prints the URL to use", async () => {
+    // Hold 8787 (or find it already held by someone else: taken either way).
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => {
+      holder.once("error", () => resolve());
+      holder.listen(8787, "127.0.0.1", () => resolve());
+    });
+    const child = spawn(process.execPath, [path.join(ROOT, "dist", "emulator", "cli.js"), "--no-rate-limit"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes("Try:")) resolve(out);
+        });
+        child.on("exit", (code) => reject(new Error(`emulator exited with ${code}: ${out}`)));
+      });
+      expect(banner).toContain("Port 8787 is in use, so the emulator takes a free port (--port N chooses one)");
+      const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(banner);
+      expect(Number(url?.[2])).not.toBe(8787);
+      const key = /Seeded full-access key \(user \d+, key id \d+\): (\S+)/.exec(banner)?.[1] ?? "";
+      expect((await call(url?.[1] ?? "", "GET", "/api/v0/users/current/", { key })).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+      holder.close();
     }
   });
 });

@@ -19,7 +19,7 @@ const apiKey = schema.resources["vast:index:ApiKey"];
 if (!apiKey) throw new Error("vast:index:ApiKey missing from the schema");
 const inputs = apiKey.inputProperties ?? {};
 
-/** The outputs README.md documents for `VastApiKey` (the resource's public shape). */
+/** The outputs docs/api-key.md documents for `VastApiKey` (the resource's public shape). */
 const DOCUMENTED_OUTPUTS = [
   "name",
   "permissions",
