@@ -5,7 +5,9 @@
  */
 import { z } from "zod";
 import type { ApiKeyInfo } from "./keys";
+import { isFullAccessDocument, permissionDocSchema } from "./permissions";
 import { SIG_KEY } from "./plugin/secrets";
+import { isNoDocumentView, serverView } from "./state";
 
 /** The type token of `VastApiKey` resources. */
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:ApiKey";
@@ -19,13 +21,19 @@ export const ROTATING_API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:RotatingApiKey"
 /** The type token of the provider plugin's `vast:index:RotatingApiKey` resources (YAML, `RotatingApiKey`). */
 export const PLUGIN_ROTATING_API_KEY_TYPE = "vast:index:RotatingApiKey";
 
-/** Resources whose id is the Vast key id. */
-const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
-/** Resources managing up to two keys, whose ids are in `outputs.tracking` (the resource id is a UUID). */
-const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
+/** Resources whose id is the Vast key id (`VastApiKey`, `vast:index:ApiKey`). */
+export const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
+/**
+ * Resources managing several keys, whose ids are in `outputs.tracking` (the resource id is a UUID):
+ * `RotatingVastApiKey`, `vast:index:RotatingApiKey`.
+ */
+export const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
 
-/** Which key of a rotating resource a managed key is. */
-export type RotatingSlot = "current" | "previous";
+/**
+ * Which key of a rotating resource a managed key is: `current`, `previous`, or one of the keys kept
+ * in `tracking.retiring` until their published retirement (they are still valid, and managed).
+ */
+export type RotatingSlot = "current" | "previous" | "retiring";
 
 /** A key that a stack manages, according to its state. */
 export interface ManagedKeyRef {
@@ -59,7 +67,7 @@ const trackedIdSchema = z.object({ keyId: z.number().int().positive() }).loose()
 const rotatingOutputsSchema = z
   .object({
     tracking: z
-      .object({ current: trackedIdSchema.optional(), previous: trackedIdSchema.optional() })
+      .object({ current: trackedIdSchema.optional(), previous: trackedIdSchema.optional(), retiring: z.array(trackedIdSchema).optional() })
       .loose()
       // A secret (`{<sig key>: <secret sig>, ciphertext}`) would otherwise parse as "no keys".
       .refine((t) => !Object.hasOwn(t, SIG_KEY)),
@@ -87,15 +95,16 @@ function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
     throw new Error(`${source}: cannot read the key ids of rotating key ${r.urn}: outputs.tracking is missing, encrypted or malformed`);
   }
   const { tracking } = outputs.data;
-  return (["current", "previous"] as const).flatMap((slot) => {
+  const slots = (["current", "previous"] as const).flatMap((slot) => {
     const tracked = tracking[slot];
     return tracked ? [{ id: tracked.keyId, ...ref, slot }] : [];
   });
+  return [...slots, ...(tracking.retiring ?? []).map((r) => ({ id: r.keyId, ...ref, slot: "retiring" as const }))];
 }
 
 /**
  * Extracts the managed keys (of every resource type) from one state document: single keys by
- * their resource id, the `current` and `previous` keys of rotating keys from their outputs.
+ * their resource id, the `current`, `previous` and retiring keys of rotating keys from their outputs.
  * Lookups made with `VastApiKey.get` (external resources) are not managed and are skipped.
  * @throws Error naming `source` when the document is not a Pulumi state, or a rotating key's
  * key ids cannot be read.
@@ -110,8 +119,27 @@ export function managedKeysFromState(state: unknown, source: string): ManagedKey
   return (list ?? []).flatMap((r) => keysOf(r, source));
 }
 
+/** What a key may do, from the server's view of its permissions. */
+export interface KeyAccess {
+  /** Full access: no permission document (what console keys have), or every documented category whole. */
+  fullAccess: boolean;
+  /** Billing rights: `billing_read` or `billing_write`, or full access. */
+  billing: boolean;
+}
+
+/** Classifies a key's permissions as Vast lists them (`rights`: a document, its JSON, or null). */
+export function keyAccess(rights: unknown): KeyAccess {
+  const view = serverView(rights);
+  if (isNoDocumentView(view)) return { fullAccess: true, billing: true };
+  const parsed: unknown = JSON.parse(view);
+  const api = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const doc = permissionDocSchema.safeParse({ api });
+  const fullAccess = doc.success && isFullAccessDocument(doc.data);
+  return { fullAccess, billing: fullAccess || Object.hasOwn(api, "billing_read") || Object.hasOwn(api, "billing_write") };
+}
+
 /** One account key in the report. */
-export interface AuditedKey {
+export interface AuditedKey extends KeyAccess {
   id: number;
   name: string | null;
   createdAt: string | undefined;
@@ -119,7 +147,7 @@ export interface AuditedKey {
   ageDays: number | undefined;
   /** The stacks managing it (empty for unmanaged keys); `slot` for a key of a rotating resource. */
   managedBy: Array<{ stack: string; resource: string; slot?: RotatingSlot }>;
-  /** True for the key the audit itself authenticated with. */
+  /** True for the key the audit itself authenticated with (the management key). */
   isAuditCredential: boolean;
 }
 
@@ -141,9 +169,15 @@ export interface AuditReport {
 export function auditKeys(
   account: ApiKeyInfo[],
   managed: ManagedKeyRef[],
-  options: { olderThanDays?: number | undefined; now?: Date; selfKeyId?: number | undefined } = {},
+  options: {
+    olderThanDays?: number | undefined;
+    now?: Date;
+    /** The key (or keys) the caller authenticates with, marked `isAuditCredential`. */
+    selfKeyId?: number | readonly number[] | undefined;
+  } = {},
 ): AuditReport {
   const now = (options.now ?? new Date()).getTime();
+  const self = new Set(typeof options.selfKeyId === "number" ? [options.selfKeyId] : (options.selfKeyId ?? []));
   const byId = new Map<number, ManagedKeyRef[]>();
   for (const m of managed) byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
   const audited = account.map((k): AuditedKey => {
@@ -154,7 +188,8 @@ export function auditKeys(
       createdAt: k.createdAt,
       ageDays: Number.isFinite(created) ? (now - created) / 86_400_000 : undefined,
       managedBy: (byId.get(k.id) ?? []).map((m) => ({ stack: m.stack, resource: m.resource, ...(m.slot ? { slot: m.slot } : {}) })),
-      isAuditCredential: k.id === options.selfKeyId,
+      isAuditCredential: self.has(k.id),
+      ...keyAccess(k.permissions),
     };
   });
   const liveIds = new Set(account.map((k) => k.id));
@@ -188,7 +223,9 @@ export function formatReport(r: AuditReport): string {
     );
   }
   out.push(`Unmanaged keys (${r.unmanaged.length})`);
-  if (r.unmanaged.length) out.push(table([["ID", "NAME", "AGE"], ...r.unmanaged.map((k) => [String(k.id), name(k), age(k)])]));
+  if (r.unmanaged.length) {
+    out.push(table([["ID", "NAME", "AGE", "RIGHTS"], ...r.unmanaged.map((k) => [String(k.id), name(k), age(k), accessLabel(k)])]));
+  }
   out.push(`Managed but missing on Vast: drift (${r.missing.length})`);
   if (r.missing.length) out.push(table([["ID", "STACK/RESOURCE", "STATE"], ...r.missing.map((m) => [String(m.id), where(m), m.source])]));
   if (r.olderThanDays !== undefined) {
@@ -199,4 +236,9 @@ export function formatReport(r: AuditReport): string {
       );
   }
   return `${out.join("\n")}\n`;
+}
+
+/** A key's notable rights in words: `full access`, `billing`, or empty. */
+export function accessLabel(k: KeyAccess): string {
+  return k.fullAccess ? "full access" : k.billing ? "billing" : "";
 }
