@@ -8,6 +8,7 @@ import type { ApiKeyInfo } from "./keys";
 import { isFullAccessDocument, permissionDocSchema } from "./permissions";
 import { SIG_KEY } from "./plugin/secrets";
 import { isNoDocumentView, serverView } from "./state";
+import { textTable } from "./text-table";
 
 /** The type token of `VastApiKey` resources. */
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:ApiKey";
@@ -208,10 +209,7 @@ export function formatReport(r: AuditReport): string {
   const age = (k: AuditedKey) => (k.ageDays === undefined ? "?" : `${k.ageDays.toFixed(1)}d`);
   const where = (m: { stack: string; resource: string; slot?: RotatingSlot }) => `${m.stack}/${m.resource}${m.slot ? ` (${m.slot})` : ""}`;
   const name = (k: AuditedKey) => `${k.name ?? "(no name)"}${k.isAuditCredential ? " (this credential)" : ""}`;
-  const table = (rows: string[][]) => {
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-    return rows.map((row) => `  ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd()).join("\n");
-  };
+  const table = textTable;
   const out: string[] = [];
   out.push(`Managed keys (${r.managed.length})`);
   if (r.managed.length) {
