@@ -81,7 +81,8 @@ const exportSchema = z.object({ deployment: z.object({ resources }).loose() }).l
 /** A file backend's checkpoint (`.pulumi/stacks/<project>/<stack>.json`). */
 const checkpointSchema = z.object({ checkpoint: z.object({ latest: z.object({ resources }).loose().nullish() }).loose() }).loose();
 
-type StateResource = z.infer<typeof resourceSchema>;
+/** One resource of a state document, as far as the tools read it (`outputs`, `inputs` and the rest kept as they are). */
+export type StateResource = z.infer<typeof resourceSchema>;
 
 /** The keys one resource of the state manages (none for other types and for lookups). */
 function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
@@ -111,13 +112,21 @@ function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
  * key ids cannot be read.
  */
 export function managedKeysFromState(state: unknown, source: string): ManagedKeyRef[] {
+  return stateResources(state, source).flatMap((r) => keysOf(r, source));
+}
+
+/**
+ * The resources of one state document: the output of `pulumi stack export` (the Automation API's
+ * `exportStack` too) or a backend's checkpoint file.
+ * @throws Error naming `source` when the document is not a Pulumi state.
+ */
+export function stateResources(state: unknown, source: string): StateResource[] {
   const exported = exportSchema.safeParse(state);
   const checkpoint = exported.success ? undefined : checkpointSchema.safeParse(state);
   if (!exported.success && !checkpoint?.success) {
     throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
   }
-  const list = exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources;
-  return (list ?? []).flatMap((r) => keysOf(r, source));
+  return (exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources) ?? [];
 }
 
 /** What a key may do, from the server's view of its permissions. */

@@ -300,9 +300,7 @@ function checkResource(r: ObservedResource, credential: CredentialInfo, now: Dat
         slot: k.slot,
         recordedAccountId: recorded,
         credentialAccountId: credential.accountId,
-        message:
-          `in another account: recorded in Vast account ${recorded}, but the credential (${credential.source}, key ${credential.keyId}) is of account ${credential.accountId}; ` +
-          "`pulumi up` with it fails (VAST_WRONG_ACCOUNT); not read",
+        message: `recorded in Vast account ${recorded}, not in the credential's account ${credential.accountId}: \`pulumi up\` fails (VAST_WRONG_ACCOUNT); not read`,
       }),
     );
     return { ...base, keys, findings, nextUp: "fails with VAST_WRONG_ACCOUNT" };
