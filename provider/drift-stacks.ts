@@ -67,7 +67,9 @@ export class PulumiProject {
 
   /** Opens the project in `dir` (where `Pulumi.yaml` is), with the `pulumi` CLI on `PATH`. */
   static async open(dir: string): Promise<PulumiProject> {
-    return new PulumiProject(await step(`opening the Pulumi project in ${dir}`, () => LocalWorkspace.create({ workDir: dir })));
+    // PULUMI_SKIP_CONFIRMATIONS=true (common in CI) acts as `--yes`, which `refresh --preview-only` refuses.
+    const envVars = { PULUMI_SKIP_CONFIRMATIONS: "false" };
+    return new PulumiProject(await step(`opening the Pulumi project in ${dir}`, () => LocalWorkspace.create({ workDir: dir, envVars })));
   }
 
   /** The project's stacks in the current backend (`pulumi stack ls`). */
