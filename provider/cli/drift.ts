@@ -133,9 +133,12 @@ async function checkStack(project: PulumiProject, stack: string, accounts: Map<s
   }
 }
 
-/** Which stacks to check: the ones asked for (each must exist), else all of the project's. */
+/**
+ * Which stacks to check: the ones asked for (each must exist), else all of the project's. A name
+ * may omit the organization or project that `pulumi stack ls` shows (`prod` for `acme/prod`).
+ */
 function chooseStacks(asked: string[], existing: string[]): string[] {
-  const unknown = asked.filter((s) => !existing.includes(s));
+  const unknown = asked.filter((s) => !existing.some((e) => e === s || e.endsWith(`/${s}`)));
   if (unknown.length) {
     throw new VastError(
       ErrorCodes.checkFailed,

@@ -125,8 +125,13 @@ describe("drift through the TypeScript program (VastApiKey, RotatingVastApiKey)"
     await ws.up(STACK);
   });
 
-  it("a stack just brought up: exit 0, every key ok, the management key listed but not counted", async () => {
+  it("a stack just brought up: exit 0, every key ok, the management key listed but not counted; no stack left selected", async () => {
+    await ws.run(["stack", "unselect"]);
     const r = await drift(["--json"]);
+    // Checking selects each stack; the selection before it (none here) is put back.
+    expect(JSON.parse((await ws.run(["stack", "ls", "--json"])).stdout)).toEqual([
+      expect.objectContaining({ name: STACK, current: false }),
+    ]);
     expect(outcome(r)).toMatch(/^exit 0\n/);
     const report = JSON.parse(r.stdout) as DriftReport;
     expect(report.drift).toBe(false);
