@@ -55,7 +55,9 @@ function parse(argv: string[]): DriftArgs | "help" {
   try {
     parsed = parseOptions(argv);
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    // Not `instanceof Error`: node's own errors may come from another realm (e.g. under jest).
+    const message = typeof err === "object" && err !== null ? (err as { message?: unknown }).message : undefined;
+    throw new UsageError(typeof message === "string" ? message : String(err));
   }
   const v = parsed.values;
   if (v.help) return "help";
