@@ -288,8 +288,11 @@ function unmanagedKeys(accounts: AccountObservation[], managed: ManagedKeyRef[],
   );
 }
 
+/** What identifies a resource in the report. */
+type ResourceBase = Pick<ResourceReport, "resource" | "urn" | "type">;
+
 function checkResource(r: ObservedResource, credential: CredentialInfo, now: Date): ResourceReport {
-  const base = { resource: r.urn.split("::").pop() ?? r.urn, urn: r.urn, type: r.type };
+  const base: ResourceBase = { resource: r.urn.split("::").pop() ?? r.urn, urn: r.urn, type: r.type };
   const keys = ROTATING_KEY_TYPES.has(r.type) ? rotatingKeys(rotatingKeyViews(rotatingState(r))) : [singleKey(r)];
   const recorded = recordedAccountOf(r.stored);
   if (recorded !== undefined && recorded !== credential.accountId) {
@@ -317,7 +320,7 @@ function singleKey(r: ObservedResource): ResourceKey {
   return { keyId: Number(r.id), slot: "key", name: typeof seen.name === "string" ? seen.name : null };
 }
 
-function checkSingle(r: ObservedResource, base: Omit<ResourceReport, "keys" | "findings" | "nextUp">, keys: ResourceKey[], now: Date) {
+function checkSingle(r: ObservedResource, base: ResourceBase, keys: ResourceKey[], now: Date): ResourceReport {
   const keyId = Number(r.id);
   const at = { keyId, slot: "key" as const };
   if (r.refresh.kind !== "read") {
@@ -378,7 +381,7 @@ function rotatingKeys(views: RotatingKeyView[]): ResourceKey[] {
   return views.map((k) => ({ keyId: k.keyId, slot: k.slot, name: k.tracked?.serverName !== undefined ? k.tracked.serverName : k.name }));
 }
 
-function checkRotating(r: ObservedResource, base: Omit<ResourceReport, "keys" | "findings" | "nextUp">, now: Date): ResourceReport {
+function checkRotating(r: ObservedResource, base: ResourceBase, now: Date): ResourceReport {
   const state = rotatingState(r);
   const views = rotatingKeyViews(state);
   const findings: Finding[] = [];
