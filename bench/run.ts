@@ -15,6 +15,7 @@ import { rotatingVastApiKeyProvider, vastApiKeyProvider } from "../provider/shim
 import { pluginPaths, startPluginProcess } from "../scripts/plugin-process";
 import { serializeProvider } from "../scripts/serialize-provider";
 import { BASELINES, baselineCreate } from "./baselines";
+import { benchDrift } from "./drift";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -185,6 +186,10 @@ async function main(): Promise<void> {
       "VastClient",
       `${fmt(clientMs, 3)} ms/call  ratio ${fmt(clientMs / bareMs)}  overhead ${fmt((clientMs - bareMs) * 1000, 0)} us/call`,
     );
+
+    console.log(`vast-api-keys drift on a stack of 20 keys (real Pulumi CLI, YAML program on the plugin)`);
+    await freshConnections();
+    await benchDrift(emu, ROOT, line);
 
     // Back to the account that made them: the provider refuses to delete another account's keys.
     await useAccount(mine.apiKey);

@@ -5,7 +5,10 @@
  */
 import { z } from "zod";
 import type { ApiKeyInfo } from "./keys";
+import { isFullAccessDocument, permissionDocSchema } from "./permissions";
 import { SIG_KEY } from "./plugin/secrets";
+import { isNoDocumentView, serverView } from "./state";
+import { textTable } from "./text-table";
 
 /** The type token of `VastApiKey` resources. */
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:ApiKey";
@@ -19,14 +22,17 @@ export const ROTATING_API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:RotatingApiKey"
 /** The type token of the provider plugin's `vast:index:RotatingApiKey` resources (YAML, `RotatingApiKey`). */
 export const PLUGIN_ROTATING_API_KEY_TYPE = "vast:index:RotatingApiKey";
 
-/** Resources whose id is the Vast key id. */
-const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
-/** Resources managing up to two keys, whose ids are in `outputs.tracking` (the resource id is a UUID). */
-const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
+/** Resources whose id is the Vast key id (`VastApiKey`, `vast:index:ApiKey`). */
+export const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
+/**
+ * Resources managing several keys, whose ids are in `outputs.tracking` (the resource id is a UUID):
+ * `RotatingVastApiKey`, `vast:index:RotatingApiKey`.
+ */
+export const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
 
 /**
- * Which key of a rotating resource a managed key is: `current`, `previous`, or `retiring` (a key
- * kept until the retirement time published for it, then deleted by the next `up`).
+ * Which key of a rotating resource a managed key is: `current`, `previous`, or one of the keys kept
+ * in `tracking.retiring` until their published retirement (they are still valid, and managed).
  */
 export type RotatingSlot = "current" | "previous" | "retiring";
 
@@ -40,7 +46,7 @@ export interface ManagedKeyRef {
   stack: string;
   /** Where the state came from (file name). */
   source: string;
-  /** For a key of a rotating resource: whether it is the `current`, the `previous` or a `retiring` one. */
+  /** For a key of a rotating resource: whether it is the `current` or the `previous` one. */
   slot?: RotatingSlot;
 }
 
@@ -75,7 +81,8 @@ const exportSchema = z.object({ deployment: z.object({ resources }).loose() }).l
 /** A file backend's checkpoint (`.pulumi/stacks/<project>/<stack>.json`). */
 const checkpointSchema = z.object({ checkpoint: z.object({ latest: z.object({ resources }).loose().nullish() }).loose() }).loose();
 
-type StateResource = z.infer<typeof resourceSchema>;
+/** One resource of a state document, as far as the tools read it (`outputs`, `inputs` and the rest kept as they are). */
+export type StateResource = z.infer<typeof resourceSchema>;
 
 /** The keys one resource of the state manages (none for other types and for lookups). */
 function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
@@ -99,23 +106,50 @@ function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
 
 /**
  * Extracts the managed keys (of every resource type) from one state document: single keys by
- * their resource id, the `current` and `previous` keys of rotating keys from their outputs.
+ * their resource id, the `current`, `previous` and retiring keys of rotating keys from their outputs.
  * Lookups made with `VastApiKey.get` (external resources) are not managed and are skipped.
  * @throws Error naming `source` when the document is not a Pulumi state, or a rotating key's
  * key ids cannot be read.
  */
 export function managedKeysFromState(state: unknown, source: string): ManagedKeyRef[] {
+  return stateResources(state, source).flatMap((r) => keysOf(r, source));
+}
+
+/**
+ * The resources of one state document: the output of `pulumi stack export` (the Automation API's
+ * `exportStack` too) or a backend's checkpoint file.
+ * @throws Error naming `source` when the document is not a Pulumi state.
+ */
+export function stateResources(state: unknown, source: string): StateResource[] {
   const exported = exportSchema.safeParse(state);
   const checkpoint = exported.success ? undefined : checkpointSchema.safeParse(state);
   if (!exported.success && !checkpoint?.success) {
     throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
   }
-  const list = exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources;
-  return (list ?? []).flatMap((r) => keysOf(r, source));
+  return (exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources) ?? [];
+}
+
+/** What a key may do, from the server's view of its permissions. */
+export interface KeyAccess {
+  /** Full access: no permission document (what console keys have), or every documented category whole. */
+  fullAccess: boolean;
+  /** Billing rights: `billing_read` or `billing_write`, or full access. */
+  billing: boolean;
+}
+
+/** Classifies a key's permissions as Vast lists them (`rights`: a document, its JSON, or null). */
+export function keyAccess(rights: unknown): KeyAccess {
+  const view = serverView(rights);
+  if (isNoDocumentView(view)) return { fullAccess: true, billing: true };
+  const parsed: unknown = JSON.parse(view);
+  const api = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const doc = permissionDocSchema.safeParse({ api });
+  const fullAccess = doc.success && isFullAccessDocument(doc.data);
+  return { fullAccess, billing: fullAccess || Object.hasOwn(api, "billing_read") || Object.hasOwn(api, "billing_write") };
 }
 
 /** One account key in the report. */
-export interface AuditedKey {
+export interface AuditedKey extends KeyAccess {
   id: number;
   name: string | null;
   createdAt: string | undefined;
@@ -123,7 +157,7 @@ export interface AuditedKey {
   ageDays: number | undefined;
   /** The stacks managing it (empty for unmanaged keys); `slot` for a key of a rotating resource. */
   managedBy: Array<{ stack: string; resource: string; slot?: RotatingSlot }>;
-  /** True for the key the audit itself authenticated with. */
+  /** True for the key the audit itself authenticated with (the management key). */
   isAuditCredential: boolean;
 }
 
@@ -145,9 +179,15 @@ export interface AuditReport {
 export function auditKeys(
   account: ApiKeyInfo[],
   managed: ManagedKeyRef[],
-  options: { olderThanDays?: number | undefined; now?: Date; selfKeyId?: number | undefined } = {},
+  options: {
+    olderThanDays?: number | undefined;
+    now?: Date;
+    /** The key (or keys) the caller authenticates with, marked `isAuditCredential`. */
+    selfKeyId?: number | readonly number[] | undefined;
+  } = {},
 ): AuditReport {
   const now = (options.now ?? new Date()).getTime();
+  const self = new Set(typeof options.selfKeyId === "number" ? [options.selfKeyId] : (options.selfKeyId ?? []));
   const byId = new Map<number, ManagedKeyRef[]>();
   for (const m of managed) byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
   const audited = account.map((k): AuditedKey => {
@@ -158,7 +198,8 @@ export function auditKeys(
       createdAt: k.createdAt,
       ageDays: Number.isFinite(created) ? (now - created) / 86_400_000 : undefined,
       managedBy: (byId.get(k.id) ?? []).map((m) => ({ stack: m.stack, resource: m.resource, ...(m.slot ? { slot: m.slot } : {}) })),
-      isAuditCredential: k.id === options.selfKeyId,
+      isAuditCredential: self.has(k.id),
+      ...keyAccess(k.permissions),
     };
   });
   const liveIds = new Set(account.map((k) => k.id));
@@ -177,10 +218,7 @@ export function formatReport(r: AuditReport): string {
   const age = (k: AuditedKey) => (k.ageDays === undefined ? "?" : `${k.ageDays.toFixed(1)}d`);
   const where = (m: { stack: string; resource: string; slot?: RotatingSlot }) => `${m.stack}/${m.resource}${m.slot ? ` (${m.slot})` : ""}`;
   const name = (k: AuditedKey) => `${k.name ?? "(no name)"}${k.isAuditCredential ? " (this credential)" : ""}`;
-  const table = (rows: string[][]) => {
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-    return rows.map((row) => `  ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd()).join("\n");
-  };
+  const table = textTable;
   const out: string[] = [];
   out.push(`Managed keys (${r.managed.length})`);
   if (r.managed.length) {
@@ -192,7 +230,9 @@ export function formatReport(r: AuditReport): string {
     );
   }
   out.push(`Unmanaged keys (${r.unmanaged.length})`);
-  if (r.unmanaged.length) out.push(table([["ID", "NAME", "AGE"], ...r.unmanaged.map((k) => [String(k.id), name(k), age(k)])]));
+  if (r.unmanaged.length) {
+    out.push(table([["ID", "NAME", "AGE", "RIGHTS"], ...r.unmanaged.map((k) => [String(k.id), name(k), age(k), accessLabel(k)])]));
+  }
   out.push(`Managed but missing on Vast: drift (${r.missing.length})`);
   if (r.missing.length) out.push(table([["ID", "STACK/RESOURCE", "STATE"], ...r.missing.map((m) => [String(m.id), where(m), m.source])]));
   if (r.olderThanDays !== undefined) {
@@ -203,4 +243,9 @@ export function formatReport(r: AuditReport): string {
       );
   }
   return `${out.join("\n")}\n`;
+}
+
+/** A key's notable rights in words: `full access`, `billing`, or empty. */
+export function accessLabel(k: KeyAccess): string {
+  return k.fullAccess ? "full access" : k.billing ? "billing" : "";
 }

@@ -64,6 +64,8 @@ export const ErrorCodes = {
   stateTooNew: "VAST_STATE_TOO_NEW",
   /** The stored state of a key does not parse; `pulumi refresh` rebuilds it from Vast. */
   stateUnreadable: "VAST_STATE_UNREADABLE",
+  /** `vast-api-keys drift` could not check a stack (unknown stack, backend, passphrase, a failed refresh preview). */
+  checkFailed: "VAST_CHECK_FAILED",
 } as const;
 
 /** One of the stable `VAST_*` codes. */

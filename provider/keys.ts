@@ -23,8 +23,8 @@ export interface ListApiKeysOptions {
   apiKey?: string;
   /** API origin; default `VAST_URL` or https://console.vast.ai. */
   url?: string;
-  /** A ready client (takes precedence over `apiKey`/`url`). */
-  client?: VastClient;
+  /** A ready client (takes precedence over `apiKey`/`url`), e.g. an `AccountSession`'s. */
+  client?: Pick<VastClient, "listKeys">;
 }
 
 /** Lists the account's live keys, oldest first. */

@@ -8,17 +8,16 @@
  * process, which is what pacing and single-flight listing need (docs/design.md, "Process model").
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { AccountSession } from "./account";
+import type { AccountSession } from "./account";
 import { adoptKey } from "./adopt";
-import { VastClient } from "./client/client";
 import { now } from "./clock";
 import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
 import { ErrorCodes, type VastConfigError, VastError, VastInputError } from "./errors";
 import { parseInputs, validateInputs } from "./inputs";
-import { notice, stderrLogger } from "./log";
+import { notice } from "./log";
 import { canonicalJson } from "./permissions";
-import { readSettings } from "./settings";
+import { openSession } from "./session";
 import { checkVastConfig, type ProviderConfig, pickVastConfig, configError as stackConfigError, vastEntries } from "./stack-config";
 import {
   type ApiKeyOutputs,
@@ -74,30 +73,10 @@ export function assertConfigured(): void {
 export function currentSession(): AccountSession {
   assertConfigured();
   const creds = resolveCredentials({ stackConfig });
-  const settings = readSettings();
   const id = `${creds.baseUrl}\u0000${creds.apiKey}`;
   let session = sessions.get(id);
   if (!session) {
-    const logger = stderrLogger(settings.debug);
-    const client = new VastClient({
-      baseUrl: creds.baseUrl,
-      apiKey: creds.apiKey,
-      timeoutMs: settings.timeoutMs,
-      // The 429 floor is a pacing constant, so it scales with VAST_PACING_SCALE too.
-      retry: { maxAttempts: settings.maxAttempts, rateLimitFloorMs: 1000 * settings.pacingScale },
-      logger,
-    });
-    // After a create with an unknown outcome, the lost request may still be processed by Vast
-    // for about as long as we waited for it: the key list is watched for twice that long, and
-    // the wait ends as soon as the lost key shows.
-    session = new AccountSession({
-      client,
-      listCacheMs: settings.listCacheMs,
-      logger,
-      credentialSource: creds.sourceDetail,
-      settleMs: 2 * settings.timeoutMs,
-      pollIntervalMs: 1000 * settings.pacingScale,
-    });
+    session = openSession(creds);
     sessions.set(id, session);
   }
   return session;

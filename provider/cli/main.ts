@@ -3,6 +3,7 @@
  * `vast-api-keys`: command-line tools shipped with the package.
  *
  *   vast-api-keys audit --state FILE [--state FILE ...] [--older-than-days N] [--json] [--fail-on-drift]
+ *   vast-api-keys drift [--stack NAME ...] [--json | --markdown] [--no-fail-on-unmanaged]   (./drift.ts)
  *
  * Credentials and URL are resolved like the provider's (VAST_API_KEY / VAST_URL / the vastai key
  * files). Exit codes: 0 ok, 1 error, 2 drift found and `--fail-on-drift` given.
@@ -15,6 +16,7 @@ import { isVastError, VastAuthError, VastForbiddenError } from "../errors";
 import { listApiKeys } from "../keys";
 
 const USAGE = `usage: vast-api-keys audit --state FILE [--state FILE ...] [--older-than-days N] [--json] [--fail-on-drift]
+       vast-api-keys drift [--stack NAME ...] [--json | --markdown] [--no-fail-on-unmanaged]   (see vast-api-keys drift --help)
 
 Compares the Vast account's API keys with the keys managed by Pulumi stacks.
   --state FILE        output of \`pulumi stack export\` or a backend checkpoint file ("-" for stdin); repeatable
@@ -87,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined ? 1 : 0;
   }
+  // Loaded on demand: it needs @pulumi/pulumi's Automation API, which `audit` does not.
+  if (command === "drift") return (await import("./drift")).drift(rest);
   if (command !== "audit") throw new UsageError(`unknown command ${command}`);
   return audit(rest);
 }

@@ -93,6 +93,16 @@ export class PulumiWorkspace {
     return r;
   }
 
+  /**
+   * Runs another command (e.g. this package's `vast-api-keys`) in the project with the engine's
+   * environment (the same `PATH`, home, backend and passphrase); never rejects on a non-zero exit.
+   */
+  async exec(file: string, args: string[]): Promise<ProcessResult> {
+    const r = await runProcess(file, args, { cwd: this.dir, env: this.env });
+    this.transcript.push(r.stdout, r.stderr);
+    return r;
+  }
+
   /** Selects (creating if needed) a stack and points it at a Vast API with a secret management key. */
   async initStack(stack: string, vast: { url: string; apiKey: string }): Promise<void> {
     await this.run(["stack", "select", stack, "--create"]);

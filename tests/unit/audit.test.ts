@@ -2,6 +2,7 @@ import {
   API_KEY_TYPE,
   auditKeys,
   formatReport,
+  keyAccess,
   managedKeysFromState,
   PLUGIN_API_KEY_TYPE,
   PLUGIN_ROTATING_API_KEY_TYPE,
@@ -109,6 +110,30 @@ describe("audit", () => {
       expect(text).toMatch(/drift \(1\)[\s\S]*20 +prod\/autoscaler \(previous\) +prod.json/);
     });
 
+    it("counts keys kept until their published retirement (tracking.retiring) as managed", () => {
+      const retiring = {
+        deployment: {
+          resources: [
+            rotating(ROTATING_API_KEY_TYPE, "autoscaler", {
+              current: { keyId: 23 },
+              previous: { keyId: 22 },
+              retiring: [{ keyId: 21, name: "prod-autoscaler-1", createdAt: "2026-10-01T00:00:00Z", retiresAt: "2026-11-30T00:00:00Z" }],
+            }),
+          ],
+        },
+      };
+      const managed = managedKeysFromState(retiring, "prod.json");
+      expect(managed.map((m) => [m.id, m.slot])).toEqual([
+        [23, "current"],
+        [22, "previous"],
+        [21, "retiring"],
+      ]);
+      const keys = [21, 22, 23].map((id) => ({ id, name: `prod-autoscaler-${id - 20}`, permissions: {}, createdAt: undefined }));
+      const r = auditKeys(keys, managed, { now: NOW });
+      expect(r.unmanaged).toEqual([]);
+      expect(formatReport(r)).toMatch(/21 +prod-autoscaler-1 +\? +prod\/autoscaler \(retiring\)/);
+    });
+
     it("fails, naming the resource, when the key ids are unreadable instead of listing its keys as unmanaged", () => {
       for (const tracking of [encrypted, undefined, { current: { keyId: "21" } }]) {
         const bad = { deployment: { resources: [rotating(PLUGIN_ROTATING_API_KEY_TYPE, "ci", tracking)] } };
@@ -117,5 +142,47 @@ describe("audit", () => {
         );
       }
     });
+  });
+
+  it("tells full access (no document, or every category) and billing rights apart, for every form Vast lists rights in", () => {
+    const all = Object.fromEntries(
+      [
+        "instance_read",
+        "instance_write",
+        "user_read",
+        "user_write",
+        "billing_read",
+        "billing_write",
+        "machine_read",
+        "machine_write",
+        "misc",
+        "team_read",
+        "team_write",
+      ].map((c) => [c, {}]),
+    );
+    expect(keyAccess(null)).toEqual({ fullAccess: true, billing: true });
+    expect(keyAccess("")).toEqual({ fullAccess: true, billing: true });
+    expect(keyAccess({ api: {} })).toEqual({ fullAccess: true, billing: true });
+    expect(keyAccess({ api: all })).toEqual({ fullAccess: true, billing: true });
+    expect(keyAccess(JSON.stringify({ api: { billing_read: {} } }))).toEqual({ fullAccess: false, billing: true });
+    expect(keyAccess({ billing_write: { "api.billing.pay": {} } })).toEqual({ fullAccess: false, billing: true });
+    expect(keyAccess({ api: { instance_read: {} } })).toEqual({ fullAccess: false, billing: false });
+  });
+
+  it("marks every credential given as the caller's own key and shows unmanaged keys' rights", () => {
+    const keys = [
+      { id: 1, name: null, permissions: null, createdAt: undefined },
+      { id: 2, name: "ci-admin", permissions: { api: { user_read: {}, user_write: {} } }, createdAt: undefined },
+      { id: 3, name: "console", permissions: { api: { billing_read: {} } }, createdAt: undefined },
+    ];
+    const r = auditKeys(keys, [], { now: NOW, selfKeyId: [1, 2] });
+    expect(r.unmanaged.map((k) => [k.id, k.isAuditCredential, k.fullAccess, k.billing])).toEqual([
+      [1, true, true, true],
+      [2, true, false, false],
+      [3, false, false, true],
+    ]);
+    const text = formatReport(r);
+    expect(text).toMatch(/1 +\(no name\) \(this credential\) +\? +full access/);
+    expect(text).toMatch(/3 +console +\? +billing/);
   });
 });
