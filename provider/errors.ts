@@ -60,6 +60,8 @@ export const ErrorCodes = {
   stateTooNew: "VAST_STATE_TOO_NEW",
   /** The stored state of a key does not parse; `pulumi refresh` rebuilds it from Vast. */
   stateUnreadable: "VAST_STATE_UNREADABLE",
+  /** The Pulumi engine that started the provider is gone; the call was not sent and the process exits. */
+  engineGone: "VAST_ENGINE_GONE",
 } as const;
 
 /** One of the stable `VAST_*` codes. */

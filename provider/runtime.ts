@@ -14,6 +14,7 @@ import { VastClient } from "./client/client";
 import { now } from "./clock";
 import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
+import { watchEngineIfDynamicProviderHost } from "./engine-liveness";
 import { ErrorCodes, VastError, VastInputError } from "./errors";
 import { parseInputs, validateInputs } from "./inputs";
 import { notice, stderrLogger } from "./log";
@@ -30,6 +31,10 @@ import {
 } from "./state";
 
 type Props = Record<string, unknown>;
+
+// In the engine's dynamic-provider host, stop calling Vast once that engine is gone (loaded on the
+// first resource call, before any key is created; both dynamic resources load this module).
+watchEngineIfDynamicProviderHost();
 
 let stackConfig: { apiKey?: string | undefined; url?: string | undefined } = {};
 const sessions = new Map<string, AccountSession>();
