@@ -1,5 +1,6 @@
 /** Running a command and collecting its exit code and output, for every test that shells out. */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 
 /** Exit code and output of a finished command. */
 export interface ProcessResult {
@@ -22,4 +23,49 @@ export function runProcess(
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * True while process `pid` runs. A zombie (exited, not yet reaped by its parent) counts as exited:
+ * it runs no code. Zombies are recognised through Linux's `/proc`; elsewhere only `kill(pid, 0)`.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // `pid (comm) S ...`: the state follows the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+
+/** Running processes whose command line contains `text` (Linux `/proc`), e.g. an engine's address. */
+export function processesMentioning(text: string): Array<{ pid: number; args: string }> {
+  const found: Array<{ pid: number; args: string }> = [];
+  for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let args: string;
+    try {
+      args = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+    } catch {
+      continue;
+    }
+    if (args.includes(text) && isRunning(Number(entry))) found.push({ pid: Number(entry), args });
+  }
+  return found;
+}
+
+/** Polls until `done()` is true or `timeoutMs` passes; returns the last answer (a bound, not a measurement). */
+export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }
