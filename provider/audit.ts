@@ -20,9 +20,9 @@ export const ROTATING_API_KEY_TYPE = "pulumi-nodejs:dynamic/vast:RotatingApiKey"
 export const PLUGIN_ROTATING_API_KEY_TYPE = "vast:index:RotatingApiKey";
 
 /** Resources whose id is the Vast key id. */
-const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
+export const SINGLE_KEY_TYPES: ReadonlySet<string> = new Set([API_KEY_TYPE, PLUGIN_API_KEY_TYPE]);
 /** Resources managing up to two keys, whose ids are in `outputs.tracking` (the resource id is a UUID). */
-const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
+export const ROTATING_KEY_TYPES: ReadonlySet<string> = new Set([ROTATING_API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE]);
 
 /** Which key of a rotating resource a managed key is. */
 export type RotatingSlot = "current" | "previous";
@@ -66,13 +66,45 @@ const rotatingOutputsSchema = z
   })
   .loose();
 
-const resources = z.array(resourceSchema).nullish();
+/** The part of a deployment the tools read; pending operations are parsed by their reader (recover.ts). */
+const deploymentSchema = z
+  .object({
+    manifest: z.object({ time: z.string().optional() }).loose().nullish(),
+    resources: z.array(resourceSchema).nullish(),
+    pending_operations: z.array(z.unknown()).nullish(),
+  })
+  .loose();
 /** `pulumi stack export` output. */
-const exportSchema = z.object({ deployment: z.object({ resources }).loose() }).loose();
+const exportSchema = z.object({ deployment: deploymentSchema }).loose();
 /** A file backend's checkpoint (`.pulumi/stacks/<project>/<stack>.json`). */
-const checkpointSchema = z.object({ checkpoint: z.object({ latest: z.object({ resources }).loose().nullish() }).loose() }).loose();
+const checkpointSchema = z.object({ checkpoint: z.object({ latest: deploymentSchema.nullish() }).loose() }).loose();
 
-type StateResource = z.infer<typeof resourceSchema>;
+/** One resource of a state, as the tools read it. */
+export type StateResource = z.infer<typeof resourceSchema>;
+
+/** What one state document holds, whichever form it came in. */
+export interface StateDeployment {
+  /** When the state was last written (the deployment manifest's time), if recorded. */
+  checkpointAt: string | undefined;
+  /** Every resource. */
+  resources: StateResource[];
+  /** Operations the engine began and never saw finish (unparsed). */
+  pendingOperations: unknown[];
+}
+
+/**
+ * Reads `pulumi stack export` output or a backend checkpoint file.
+ * @throws Error naming `source` when the document is neither.
+ */
+export function deploymentOf(state: unknown, source: string): StateDeployment {
+  const exported = exportSchema.safeParse(state);
+  const checkpoint = exported.success ? undefined : checkpointSchema.safeParse(state);
+  if (!exported.success && !checkpoint?.success) {
+    throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
+  }
+  const d = exported.success ? exported.data.deployment : checkpoint?.data?.checkpoint.latest;
+  return { checkpointAt: d?.manifest?.time, resources: d?.resources ?? [], pendingOperations: d?.pending_operations ?? [] };
+}
 
 /** The keys one resource of the state manages (none for other types and for lookups). */
 function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
@@ -101,13 +133,7 @@ function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
  * key ids cannot be read.
  */
 export function managedKeysFromState(state: unknown, source: string): ManagedKeyRef[] {
-  const exported = exportSchema.safeParse(state);
-  const checkpoint = exported.success ? undefined : checkpointSchema.safeParse(state);
-  if (!exported.success && !checkpoint?.success) {
-    throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
-  }
-  const list = exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources;
-  return (list ?? []).flatMap((r) => keysOf(r, source));
+  return deploymentOf(state, source).resources.flatMap((r) => keysOf(r, source));
 }
 
 /** One account key in the report. */
