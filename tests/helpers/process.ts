@@ -44,20 +44,18 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Running processes whose command line contains `text` (Linux `/proc`), e.g. an engine's address. */
-export function processesMentioning(text: string): Array<{ pid: number; args: string }> {
-  const found: Array<{ pid: number; args: string }> = [];
-  for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let args: string;
-    try {
-      args = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
-    } catch {
-      continue;
-    }
-    if (args.includes(text) && isRunning(Number(entry))) found.push({ pid: Number(entry), args });
+/** Command line of a process (Linux `/proc`), or undefined when it cannot be read. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return undefined;
   }
-  return found;
+}
+
+/** True while the process seen earlier as `{pid, args}` still runs (not another one that reused its pid). */
+export function isSameProcess(p: { pid: number; args: string }): boolean {
+  return isRunning(p.pid) && commandLine(p.pid) === p.args;
 }
 
 /** Polls until `done()` is true or `timeoutMs` passes; returns the last answer (a bound, not a measurement). */
@@ -68,4 +66,26 @@ export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutM
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The processes descending from `pid` (children, their children, ...), from Linux `/proc`. */
+export function descendantsOf(pid: number): Array<{ pid: number; args: string }> {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let q = parentOf.get(p); q !== undefined && q > 1; q = parentOf.get(q)) if (q === pid) return true;
+    return false;
+  };
+  return [...parentOf.keys()].filter(below).flatMap((p) => {
+    const args = commandLine(p);
+    return args === undefined ? [] : [{ pid: p, args }];
+  });
 }
