@@ -73,8 +73,8 @@ export interface RecoveryPlan {
   stacks: string[];
   /** When the state was last written, if recorded. */
   checkpointAt: string | undefined;
-  /** Keys created before this instant (ISO-8601) were never considered. */
-  since: string;
+  /** Keys created before this instant (ISO-8601) were never considered (unset: nothing was pending). */
+  since: string | undefined;
   /** One entry per pending operation, in the state's order. */
   pending: PendingRecovery[];
 }
@@ -110,7 +110,9 @@ export function planRecovery(state: unknown, source: string, account: ApiKeyInfo
   const deployment = deploymentOf(state, source);
   const checkpointMs = deployment.checkpointAt === undefined ? Number.NaN : Date.parse(deployment.checkpointAt);
   const sinceMs = options.since?.getTime() ?? checkpointMs - CLOCK_ALLOWANCE_MS;
-  if (!Number.isFinite(sinceMs)) throw new Error(`${source}: the state records no checkpoint time; give --since`);
+  if (!Number.isFinite(sinceMs) && deployment.pendingOperations.length > 0) {
+    throw new Error(`${source}: the state records no checkpoint time; give --since`);
+  }
 
   const named = namedKeyIds(state, source, deployment.resources);
   const byUrn = new Map(deployment.resources.map((r) => [r.urn, r]));
@@ -147,7 +149,8 @@ export function planRecovery(state: unknown, source: string, account: ApiKeyInfo
     });
   }
   const stacks = [...new Set(pending.map((p) => /^urn:pulumi:([^:]+)::/.exec(p.urn)?.[1] ?? "?"))];
-  return { source, stacks, checkpointAt: deployment.checkpointAt, since: new Date(sinceMs).toISOString(), pending };
+  const since = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString() : undefined;
+  return { source, stacks, checkpointAt: deployment.checkpointAt, since, pending };
 }
 
 /** Every key id a resource of the state names: managed keys, both keys of rotating keys, and lookups. */
@@ -205,9 +208,12 @@ export function keysToDelete(plan: RecoveryPlan): number[] {
   return plan.pending.flatMap((p) => (p.outcome === "left-behind" ? p.keys.filter((k) => k.action === "delete").map((k) => k.id) : []));
 }
 
-/** True while a key left behind, or in question, is still on Vast. */
-export function keysRemain(plan: RecoveryPlan): boolean {
-  return plan.pending.some((p) => p.keys.some((k) => k.action === "delete" || k.action === "keep"));
+/**
+ * True while something needs a look: a key left behind still on Vast, ambiguous candidates, or an
+ * operation whose key cannot be told (an encrypted name).
+ */
+export function unresolved(plan: RecoveryPlan): boolean {
+  return plan.pending.some((p) => p.outcome === "unknown-name" || p.keys.some((k) => k.action === "delete" || k.action === "keep"));
 }
 
 /** The commands the user runs next, in order (`stateFile`: the file given to `--state`). */
@@ -241,7 +247,7 @@ export function formatRecovery(plan: RecoveryPlan, stateFile: string): string {
   const next = nextCommands(plan, stateFile);
   if (plan.pending.some((p) => p.outcome === "not-created")) {
     out.push(
-      `A key made before ${plan.since} is not looked at: if an earlier interrupted update was never recovered, run again with --since <when that update began>.`,
+      `A key made before ${plan.since ?? "the last checkpoint"} is not looked at: if an earlier interrupted update was never recovered, run again with --since <when that update began>.`,
     );
   }
   out.push("Next, in order:", ...next.map((c) => `  ${c}`));

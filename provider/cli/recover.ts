@@ -3,8 +3,8 @@
  * engine never saw finish left on Vast (provider/recover.ts decides), lists them, deletes them
  * with `--delete`, and prints the commands to run next (docs/interrupted-updates.md).
  *
- * Exit codes: 0 nothing is left behind (none found, or all deleted); 1 error; 2 keys left behind
- * or in question remain (listed, not deleted).
+ * Exit codes: 0 nothing is left behind (none found, or all deleted); 1 error; 2 something needs a
+ * look: keys left behind (listed, not deleted), ambiguous candidates, or a key that cannot be told.
  */
 import { parseArgs } from "node:util";
 import { AccountSession } from "../account";
@@ -13,7 +13,7 @@ import { resolveCredentials } from "../credentials";
 import { VastInputError } from "../errors";
 import { listApiKeys } from "../keys";
 import { silentLogger } from "../log";
-import { formatRecovery, keysRemain, keysToDelete, nextCommands, planRecovery, type RecoveryPlan, withDeletions } from "../recover";
+import { formatRecovery, keysToDelete, nextCommands, planRecovery, type RecoveryPlan, unresolved, withDeletions } from "../recover";
 import { readStateFile } from "./state-file";
 
 /** The command's usage text. */
@@ -27,7 +27,7 @@ authenticates with, never a key the state names, never one of several candidates
   --delete       delete the keys that were left behind
   --json         machine-readable output
   --since TIME   look at keys created since TIME (ISO-8601) instead of the last checkpoint (less 60 s)
-Exit codes: 0 nothing left behind, 1 error, 2 keys left behind remain (listed, not deleted).`;
+Exit codes: 0 nothing left behind, 1 error, 2 keys left behind or in question remain.`;
 
 interface RecoverArgs {
   state: string;
@@ -79,5 +79,5 @@ export async function recover(argv: string[]): Promise<number> {
     ? `${JSON.stringify({ ...plan, deleteRequested: args.delete, next: nextCommands(plan, args.state) }, null, 2)}\n`
     : formatRecovery(plan, args.state);
   process.stdout.write(out);
-  return keysRemain(plan) ? 2 : 0;
+  return unresolved(plan) ? 2 : 0;
 }

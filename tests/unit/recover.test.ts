@@ -9,11 +9,11 @@ import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/secrets";
 import {
   CLOCK_ALLOWANCE_MS,
   formatRecovery,
-  keysRemain,
   keysToDelete,
   nextCommands,
   planRecovery,
   type RecoveryPlan,
+  unresolved,
   withDeletions,
 } from "../../provider/recover";
 
@@ -151,6 +151,7 @@ describe("planRecovery", () => {
     expect(() => planRecovery({ hello: 1 }, "x.json", [])).toThrow(/x.json: not a Pulumi state/);
     const bad = { deployment: { manifest: { time: CHECKPOINT }, resources: [], pending_operations: [{ type: "creating" }] } };
     expect(() => planRecovery(bad, "b.json", [])).toThrow(/b.json: pending operation 1 is not one Pulumi writes/);
+    expect(planRecovery({ deployment: { resources: [] } }, "empty.json", []).since).toBeUndefined();
     const timeless = { deployment: { resources: [], pending_operations: [pending("creating", API_KEY_TYPE, "x", { name: "x" })] } };
     expect(() => planRecovery(timeless, "n.json", [])).toThrow(/n.json: the state records no checkpoint time; give --since/);
     expect(planRecovery(timeless, "n.json", [key(50, "x", at(0))], { since: new Date(T) }).pending[0]?.outcome).toBe("left-behind");
@@ -179,7 +180,7 @@ describe("the report", () => {
       "  pulumi refresh --yes --clear-pending-creates",
       "  pulumi up",
     ]);
-    expect(keysRemain(plan)).toBe(true);
+    expect(unresolved(plan)).toBe(true);
   });
 
   it("after --delete: the keys are marked deleted, the next commands are refresh and up, ambiguous keys still remain", () => {
@@ -193,20 +194,25 @@ describe("the report", () => {
     );
     expect(formatRecovery(done, "s.json")).toMatch(/key 30 "dev-c" .* was left behind: deleted/);
     expect(nextCommands(done, "s.json")).toEqual(["pulumi refresh --yes --clear-pending-creates", "pulumi up"]);
-    expect(keysRemain(done)).toBe(true);
+    expect(unresolved(done)).toBe(true);
+    // Without the operation whose name is encrypted and without the ambiguous keys, deleting clears everything.
+    const clearable = { deployment: { ...killed.deployment, pending_operations: killed.deployment.pending_operations.slice(0, 8) } };
     const clean = planRecovery(
-      killed,
+      clearable,
       "s.json",
       account.filter((k) => k.name !== "prod-auto-3"),
       { selfKeyId: 1 },
     );
-    expect(keysRemain(withDeletions(clean, new Map(keysToDelete(clean).map((id) => [id, "deleted" as const]))))).toBe(false);
+    expect(unresolved(clean)).toBe(true);
+    expect(unresolved(withDeletions(clean, new Map(keysToDelete(clean).map((id) => [id, "deleted" as const]))))).toBe(false);
+    // An operation whose key cannot be told always needs a look.
+    expect(unresolved(planRecovery(killed, "s.json", [], { selfKeyId: 1 }))).toBe(true);
   });
 
   it("says so when the state has no pending operations", () => {
     const calm = planRecovery({ deployment: { manifest: { time: CHECKPOINT }, resources: [] } }, "c.json", account);
     expect(formatRecovery(calm, "c.json")).toMatch(/no pending operations/);
     expect(nextCommands(calm, "c.json")).toEqual([]);
-    expect(keysRemain(calm)).toBe(false);
+    expect(unresolved(calm)).toBe(false);
   });
 });
