@@ -143,6 +143,8 @@ export interface WatchAddressOptions {
   retryMs?: number;
   /** Sleep, for tests. Default: an unref'd timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
 }
 
 const unrefSleep = (ms: number) =>
@@ -154,7 +156,7 @@ const unrefSleep = (ms: number) =>
  * Holds a connection to the engine at `address`. When it closes, sends wait (from that very
  * event on) while it connects again, twice `retryMs` apart; when neither attempt connects, the
  * engine is gone. Resolves when watching ends: at once when the address never accepted a
- * connection, or once the engine is gone.
+ * connection, once the engine is gone, or when connections keep closing as soon as they open.
  */
 export async function watchEngineAddress(liveness: EngineLiveness, address: string, options: WatchAddressOptions = {}): Promise<void> {
   const connect = options.connect ?? http2Connector;
@@ -173,11 +175,18 @@ export async function watchEngineAddress(liveness: EngineLiveness, address: stri
   } catch {
     return;
   }
+  const now = options.now ?? Date.now;
+  // Connections that the other side keeps closing at once are not a gRPC engine's: stop watching
+  // rather than reconnect in a tight loop.
+  let shortLived = 0;
   for (;;) {
     const current = conn;
+    const openedAt = now();
     try {
       conn = await new Promise<EngineConnection>((resolve, reject) => {
         current.onClose(() => {
+          shortLived = now() - openedAt < SHORT_LIVED_MS ? shortLived + 1 : 0;
+          if (shortLived >= MAX_SHORT_LIVED) return reject(new Error("not an engine"));
           // Gone is recorded before the check settles, so no waiting send slips through.
           const attempt = reconnect().catch((err: unknown) => {
             liveness.declareGone(`its engine at ${address} stopped accepting connections (${errorCode(err)})`);
@@ -192,6 +201,11 @@ export async function watchEngineAddress(liveness: EngineLiveness, address: stri
     }
   }
 }
+
+/** A connection closed within this many ms of opening counts as short-lived. */
+const SHORT_LIVED_MS = 1000;
+/** After this many short-lived connections in a row, the address is no longer watched. */
+const MAX_SHORT_LIVED = 3;
 
 function errorCode(err: unknown): string {
   const code = (err as { code?: unknown } | undefined)?.code;

@@ -118,6 +118,22 @@ describe("watchEngineAddress", () => {
     expect(sleeps).toEqual([100]);
     expect(gone).toEqual(["its engine at 127.0.0.1:5000 stopped accepting connections (ECONNREFUSED)"]);
   });
+
+  it("stops watching an address whose connections keep closing at once (no gRPC engine there), without declaring it gone", async () => {
+    const { liveness, gone } = withParent();
+    const engine = fakeEngine([true, true, true, true]);
+    let clock = 0;
+    const watch = watchEngineAddress(liveness, "127.0.0.1:5000", { connect: engine.connect, now: () => clock });
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      clock += 10;
+      engine.closeLatest();
+    }
+    await watch;
+    expect(engine.attempts()).toBe(3);
+    expect(gone).toEqual([]);
+    await expect(liveness.beforeSend("POST /api/v0/auth/apikeys/")).resolves.toBeUndefined();
+  });
 });
 
 describe("isDynamicProviderHost", () => {
