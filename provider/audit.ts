@@ -75,14 +75,45 @@ const rotatingOutputsSchema = z
   })
   .loose();
 
-const resources = z.array(resourceSchema).nullish();
+/** The part of a deployment the tools read; pending operations are parsed by their reader (recover.ts). */
+const deploymentSchema = z
+  .object({
+    manifest: z.object({ time: z.string().optional() }).loose().nullish(),
+    resources: z.array(resourceSchema).nullish(),
+    pending_operations: z.array(z.unknown()).nullish(),
+  })
+  .loose();
 /** `pulumi stack export` output. */
-const exportSchema = z.object({ deployment: z.object({ resources }).loose() }).loose();
+const exportSchema = z.object({ deployment: deploymentSchema }).loose();
 /** A file backend's checkpoint (`.pulumi/stacks/<project>/<stack>.json`). */
-const checkpointSchema = z.object({ checkpoint: z.object({ latest: z.object({ resources }).loose().nullish() }).loose() }).loose();
+const checkpointSchema = z.object({ checkpoint: z.object({ latest: deploymentSchema.nullish() }).loose() }).loose();
 
 /** One resource of a state document, as far as the tools read it (`outputs`, `inputs` and the rest kept as they are). */
 export type StateResource = z.infer<typeof resourceSchema>;
+
+/** What one state document holds, whichever form it came in. */
+export interface StateDeployment {
+  /** When the state was last written (the deployment manifest's time), if recorded. */
+  checkpointAt: string | undefined;
+  /** Every resource. */
+  resources: StateResource[];
+  /** Operations the engine began and never saw finish (unparsed). */
+  pendingOperations: unknown[];
+}
+
+/**
+ * Reads `pulumi stack export` output or a backend checkpoint file.
+ * @throws Error naming `source` when the document is neither.
+ */
+export function deploymentOf(state: unknown, source: string): StateDeployment {
+  const exported = exportSchema.safeParse(state);
+  const checkpoint = exported.success ? undefined : checkpointSchema.safeParse(state);
+  if (!exported.success && !checkpoint?.success) {
+    throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
+  }
+  const d = exported.success ? exported.data.deployment : checkpoint?.data?.checkpoint.latest;
+  return { checkpointAt: d?.manifest?.time, resources: d?.resources ?? [], pendingOperations: d?.pending_operations ?? [] };
+}
 
 /** The keys one resource of the state manages (none for other types and for lookups). */
 function keysOf(r: StateResource, source: string): ManagedKeyRef[] {
@@ -121,12 +152,7 @@ export function managedKeysFromState(state: unknown, source: string): ManagedKey
  * @throws Error naming `source` when the document is not a Pulumi state.
  */
 export function stateResources(state: unknown, source: string): StateResource[] {
-  const exported = exportSchema.safeParse(state);
-  const checkpoint = exported.success ? undefined : checkpointSchema.safeParse(state);
-  if (!exported.success && !checkpoint?.success) {
-    throw new Error(`${source}: not a Pulumi state (expected the output of \`pulumi stack export\` or a backend checkpoint file)`);
-  }
-  return (exported.success ? exported.data.deployment.resources : checkpoint?.data?.checkpoint.latest?.resources) ?? [];
+  return deploymentOf(state, source).resources;
 }
 
 /** What a key may do, from the server's view of its permissions. */

@@ -66,6 +66,8 @@ export const ErrorCodes = {
   stateUnreadable: "VAST_STATE_UNREADABLE",
   /** `vast-api-keys drift` could not check a stack (unknown stack, backend, passphrase, a failed refresh preview). */
   checkFailed: "VAST_CHECK_FAILED",
+  /** The Pulumi engine that started the provider is gone; the call was not sent and the process exits. */
+  engineGone: "VAST_ENGINE_GONE",
 } as const;
 
 /** One of the stable `VAST_*` codes. */

@@ -13,6 +13,7 @@ import { adoptKey } from "./adopt";
 import { now } from "./clock";
 import { resolveCredentials } from "./credentials";
 import { computeDiff, REPLACING_FIELDS } from "./diff";
+import { watchEngineIfDynamicProviderHost } from "./engine-liveness";
 import { ErrorCodes, type VastConfigError, VastError, VastInputError } from "./errors";
 import { parseInputs, validateInputs } from "./inputs";
 import { notice } from "./log";
@@ -31,6 +32,10 @@ import {
 } from "./state";
 
 type Props = Record<string, unknown>;
+
+// In the engine's dynamic-provider host, stop calling Vast once that engine is gone (loaded on the
+// first resource call, before any key is created; both dynamic resources load this module).
+watchEngineIfDynamicProviderHost();
 
 let stackConfig: ProviderConfig = {};
 let configError: VastConfigError | undefined;

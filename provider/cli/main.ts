@@ -4,16 +4,18 @@
  *
  *   vast-api-keys audit --state FILE [--state FILE ...] [--older-than-days N] [--json] [--fail-on-drift]
  *   vast-api-keys drift [--stack NAME ...] [--json | --markdown] [--no-fail-on-unmanaged]   (./drift.ts)
+ *   vast-api-keys recover --state FILE [--delete] [--json] [--since TIME]   (see cli/recover.ts)
  *
  * Credentials and URL are resolved like the provider's (VAST_API_KEY / VAST_URL / the vastai key
  * files). Exit codes: 0 ok, 1 error, 2 drift found and `--fail-on-drift` given.
  */
-import * as fs from "node:fs";
 import { auditKeys, formatReport, managedKeysFromState } from "../audit";
 import { VastClient } from "../client/client";
 import { resolveCredentials } from "../credentials";
 import { isVastError, VastAuthError, VastForbiddenError } from "../errors";
 import { listApiKeys } from "../keys";
+import { RECOVER_USAGE, recover } from "./recover";
+import { readStateFile } from "./state-file";
 
 const USAGE = `usage: vast-api-keys audit --state FILE [--state FILE ...] [--older-than-days N] [--json] [--fail-on-drift]
        vast-api-keys drift [--stack NAME ...] [--json | --markdown] [--no-fail-on-unmanaged]   (see vast-api-keys drift --help)
@@ -24,7 +26,9 @@ Compares the Vast account's API keys with the keys managed by Pulumi stacks.
   --json              machine-readable output
   --fail-on-drift     exit 2 when a managed key is missing on Vast
 Credentials: VAST_API_KEY (or the vastai key file); VAST_URL for another API origin.
-Key values are never printed.`;
+Key values are never printed.
+
+${RECOVER_USAGE}`;
 
 interface AuditArgs {
   states: string[];
@@ -57,18 +61,9 @@ function parseArgs(argv: string[]): AuditArgs {
 
 class UsageError extends Error {}
 
-function readState(file: string): unknown {
-  const text = file === "-" ? fs.readFileSync(0, "utf8") : fs.readFileSync(file, "utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`${file}: not JSON`);
-  }
-}
-
 async function audit(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  const managed = args.states.flatMap((f) => managedKeysFromState(readState(f), f));
+  const managed = args.states.flatMap((f) => managedKeysFromState(readStateFile(f), f));
   const creds = resolveCredentials();
   const client = new VastClient({ baseUrl: creds.baseUrl, apiKey: creds.apiKey });
   const keys = await listApiKeys({ client });
@@ -91,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Loaded on demand: it needs @pulumi/pulumi's Automation API, which `audit` does not.
   if (command === "drift") return (await import("./drift")).drift(rest);
+  if (command === "recover") return recover(rest);
   if (command !== "audit") throw new UsageError(`unknown command ${command}`);
   return audit(rest);
 }

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { type Dispatcher, Pool, request } from "undici";
 import type { z } from "zod";
+import { type EngineLiveness, engineLiveness } from "../engine-liveness";
 import {
   type ApiErrorDetails,
   ErrorCodes,
@@ -57,6 +58,8 @@ export interface VastClientOptions {
   logger?: Logger;
   /** Random source for jitter, for tests. */
   random?: () => number;
+  /** Asked right before each request goes out. Default: the process-wide {@link engineLiveness}. */
+  engine?: Pick<EngineLiveness, "beforeSend">;
   /** Sleep, for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -150,6 +153,7 @@ export class VastClient {
   private readonly timeoutMs: number;
   private readonly logger: Logger;
   private readonly random: () => number;
+  private readonly engine: Pick<EngineLiveness, "beforeSend"> | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly counters: ClientStats = { requests: 0, rateLimited: 0, retries: 0 };
 
@@ -165,6 +169,7 @@ export class VastClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
+    this.engine = options.engine;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
@@ -256,6 +261,13 @@ export class VastClient {
     const attempts: string[] = [];
     for (let attempt = 1; ; attempt++) {
       const release = await this.pacer.acquire(this.identity, routeKey);
+      try {
+        // After the pacing wait, which may be long: a call queued for an engine that is gone is dropped here.
+        await (this.engine ?? engineLiveness()).beforeSend(routeKey);
+      } catch (err) {
+        release();
+        throw err;
+      }
       let status: number;
       let text: string;
       let retryAfterHeader: string | undefined;

@@ -80,14 +80,8 @@ export class CallOutput {
   }
 }
 
-/**
- * The engine's address among a plugin's arguments: the engine passes it last, after flags such
- * as `--logtostderr`, `-v=9` or `--tracing <endpoint>`.
- */
-export function engineAddressOf(args: readonly string[]): string | undefined {
-  const last = args.at(-1);
-  return last !== undefined && !last.startsWith("-") && /:\d+$/.test(last) ? last : undefined;
-}
+/** The engine's address among a plugin's arguments (shared with the engine watch). */
+export { engineAddressOf } from "../engine-liveness";
 
 /** A sink calling the engine's `Log` RPC with severity info. */
 export function engineLogSink(address: string): LogSink {

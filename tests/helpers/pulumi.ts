@@ -3,7 +3,7 @@
  * passphrase secrets, no update check, no plugin downloads. Examples are installed the way a
  * user installs them: the package is packed with `npm pack` and installed from the tarball.
  */
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,6 +37,19 @@ export function installExample(name: string): string {
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
   return dir;
+}
+
+/**
+ * The `vast-api-keys` command, installed from the packed package into a directory of its own as a
+ * user installs a tool (without the `@pulumi/pulumi` peer, which the command does not need);
+ * returns the directory holding the executable.
+ */
+export function installCli(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vast-cli-"));
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "tools", private: true }));
+  const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--legacy-peer-deps", packedPackage()];
+  execFileSync("npm", args, { cwd: dir, stdio: "pipe" });
+  return path.join(dir, "node_modules", ".bin");
 }
 
 /** One engine event from `--json` output (only the fields the tests read). */
@@ -100,6 +113,47 @@ export class PulumiWorkspace {
   async exec(file: string, args: string[]): Promise<ProcessResult> {
     const r = await runProcess(file, args, { cwd: this.dir, env: this.env });
     this.transcript.push(r.stdout, r.stderr);
+    return r;
+  }
+
+  /**
+   * Starts `pulumi <args>` detached, in a process group of its own, so that a test can signal the
+   * whole group as a CI runner's death or cancellation does. `done` settles with its exit code
+   * (`null` when a signal ended it) and output, which also goes to the transcript.
+   */
+  start(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; output: string }> } {
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: this.dir,
+      env: this.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr?.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    const done = new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) => {
+      child.on("close", (code, signal) => {
+        this.transcript.push(output);
+        resolve({ code, signal, output });
+      });
+    });
+    return { child, done };
+  }
+
+  /**
+   * Runs one shell command line (as a user types it, e.g. `pulumi stack export > s.json`) in the
+   * project directory, with this workspace's engine environment plus `env`, and `pathFirst` at the
+   * front of `PATH`. Rejects on a non-zero exit.
+   */
+  async shell(line: string, env: Record<string, string> = {}, pathFirst: string[] = []): Promise<ProcessResult> {
+    const PATH = [...pathFirst, this.env.PATH ?? ""].join(path.delimiter);
+    const r = await runProcess("sh", ["-c", line], { cwd: this.dir, env: { ...this.env, ...env, PATH } });
+    this.transcript.push(r.stdout, r.stderr);
+    if (r.code !== 0) throw new Error(`\`${line}\` exited ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
     return r;
   }
 
