@@ -55,7 +55,11 @@ export function currentSession(): AccountSession {
       apiKey: creds.apiKey,
       timeoutMs: settings.timeoutMs,
       // The 429 floor is a pacing constant, so it scales with VAST_PACING_SCALE too.
-      retry: { maxAttempts: settings.maxAttempts, rateLimitFloorMs: 1000 * settings.pacingScale },
+      retry: {
+        maxAttempts: settings.maxAttempts,
+        rateLimitFloorMs: 1000 * settings.pacingScale,
+        rateLimitBudgetMs: settings.retryBudgetMs,
+      },
       logger,
     });
     // After a create with an unknown outcome, the lost request may still be processed by Vast
