@@ -1,5 +1,6 @@
 import { Pacer } from "../../provider/client/pacing";
 import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, parseThresholdMs } from "../../provider/client/retry";
+import { readSettings } from "../../provider/settings";
 
 const noJitter = () => 0;
 /** The first failed attempt of a call, sent just now. */
@@ -153,5 +154,22 @@ describe("pacer", () => {
     expect(pacer.intervalFor("id", "GET /api/v0/auth/apikeys/")).toBe(5000);
     pacer.learn("id", "GET /api/v0/auth/apikeys/", 10, 0);
     expect(pacer.intervalFor("id", "GET /api/v0/auth/apikeys/")).toBe(5000);
+  });
+});
+
+describe("VAST_RETRY_BUDGET_MS", () => {
+  it("defaults to ten minutes and accepts 0 (no 429 retries)", () => {
+    expect(readSettings({}).retryBudgetMs).toBe(600_000);
+    expect(readSettings({ VAST_RETRY_BUDGET_MS: "0" }).retryBudgetMs).toBe(0);
+    expect(readSettings({ VAST_RETRY_BUDGET_MS: " 1800000 " }).retryBudgetMs).toBe(1_800_000);
+  });
+
+  it.each(["-1", "1.5", "ten minutes", "86400001"])("rejects %s, naming the variable and the rule", (v) => {
+    expect(() => readSettings({ VAST_RETRY_BUDGET_MS: v })).toThrow(
+      expect.objectContaining({
+        code: "VAST_INVALID_SETTING",
+        message: `VAST_RETRY_BUDGET_MS="${v}" is invalid: expected an integer between 0 and 86400000`,
+      }),
+    );
   });
 });
