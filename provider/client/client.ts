@@ -5,7 +5,7 @@
  * ({@link decideRetry}) and one process-wide pacer ({@link sharedPacer}).
  */
 import { createHash } from "node:crypto";
-import { type Dispatcher, Pool, request } from "undici";
+import type { Dispatcher, Pool } from "undici";
 import type { z } from "zod";
 import {
   type ApiErrorDetails,
@@ -35,6 +35,17 @@ import {
   type RemoteKey,
   toIsoTime,
 } from "./wire";
+
+/**
+ * undici, loaded on the first request rather than with this module: a Pulumi program only
+ * declares resources and the preview's provider process only checks and diffs them, and neither
+ * should pay for loading it (0.1–0.3 s per process: README, figures).
+ */
+let undiciModule: typeof import("undici") | undefined;
+function undici(): typeof import("undici") {
+  undiciModule ??= require("undici") as typeof import("undici");
+  return undiciModule;
+}
 
 /** Package version sent in the User-Agent. */
 const USER_AGENT = "pulumi-vast-api-keys/0.1";
@@ -109,7 +120,7 @@ function poolFor(origin: string, timeoutMs: number): Pool {
   const key = `${origin} ${timeoutMs}`;
   let pool = pools.get(key);
   if (!pool) {
-    pool = new Pool(origin, {
+    pool = new (undici().Pool)(origin, {
       connections: 8,
       connect: { timeout: Math.min(timeoutMs, 10_000) },
       headersTimeout: timeoutMs,
@@ -270,7 +281,7 @@ export class VastClient {
       let retryAfterHeader: string | undefined;
       this.counters.requests++;
       try {
-        const res = await request(`${this.baseUrl}${spec.path}`, {
+        const res = await undici().request(`${this.baseUrl}${spec.path}`, {
           method: spec.method,
           dispatcher: this.dispatcher,
           headers: this.headers(spec.body !== undefined),
