@@ -11,9 +11,9 @@
  * - create with reconciliation (docs/design.md, "Lost creates"): every attempt is preceded by a
  *   list requested after the session's previous create attempt ended (shared with reads that
  *   asked for one since), so after an attempt whose outcome is unknown the keys that *appeared*
- *   since are known exactly. The one new key with the requested name whose value we never received is the
- *   lost request's: it is deleted and the create repeated. Several such keys are never guessed
- *   between: none is deleted and the error lists them;
+ *   since are known exactly. The one new key with the requested name whose value we never
+ *   received is the lost request's: it is deleted and the create repeated. Several such keys are
+ *   never guessed between: none is deleted and the error lists them;
  * - refusal to delete the key the provider itself authenticates with, or any key when that
  *   cannot be established;
  * - refusal to touch a key recorded under another account than the credential's.
