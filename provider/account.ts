@@ -9,10 +9,11 @@
  *   call, invalidated by our own creates and deletes;
  * - a confirming fresh list before declaring a key gone (a list may be stale once);
  * - create with reconciliation (docs/design.md, "Lost creates"): every attempt is preceded by a
- *   fresh list, so after an attempt whose outcome is unknown the keys that *appeared* since are
- *   known exactly. The one new key with the requested name whose value we never received is the
- *   lost request's: it is deleted and the create repeated. Several such keys are never guessed
- *   between: none is deleted and the error lists them;
+ *   list requested after the session's previous create attempt ended (shared with reads that
+ *   asked for one since), so after an attempt whose outcome is unknown the keys that *appeared*
+ *   since are known exactly. The one new key with the requested name whose value we never
+ *   received is the lost request's: it is deleted and the create repeated. Several such keys are
+ *   never guessed between: none is deleted and the error lists them;
  * - refusal to delete the key the provider itself authenticates with, or any key when that
  *   cannot be established;
  * - refusal to touch a key recorded under another account than the credential's.
@@ -215,8 +216,9 @@ export class AccountSession {
 
   /**
    * Creates a key; reconciles instead of blindly retrying when the outcome is unknown. Creates
-   * of one session run one at a time (Vast paces them anyway), each after a fresh list of what
-   * exists, so that the keys a lost attempt may have made are exactly the ones that appear.
+   * of one session run one at a time (Vast paces them anyway), each after a list of what exists
+   * requested after the previous attempt ended, so that the keys a lost attempt may have made are
+   * exactly the ones that appear.
    */
   createKey(req: CreateKeyRequest): Promise<CreatedKey> {
     const run = this.createQueue.then(() => this.createSerially(req));
@@ -228,7 +230,11 @@ export class AccountSession {
     // Pre-attempt lists of attempts whose key never showed within the settle window.
     const unresolved: Array<Set<number>> = [];
     for (let attempt = 1; attempt <= this.maxCreateAttempts; attempt++) {
-      const before = new Set((await this.freshList()).map((k) => k.id));
+      // Every create attempt and delete ends with invalidate(), so any list the session holds was
+      // requested after the previous attempt: exact for this one, and shared with the reads that
+      // asked since (no extra call, no extra wait for the list's own rate limit). After a lost
+      // attempt, a list newer than the reconciliation's own is taken, as before.
+      const before = new Set((await (attempt === 1 ? this.listKeys() : this.freshList())).map((k) => k.id));
       let created: CreatedKey;
       try {
         created = await this.client.createKey(req);

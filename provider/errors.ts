@@ -235,8 +235,19 @@ export class VastPartialUpdateError extends VastError {
 function formatApiMessage(d: ApiErrorDetails, hint: string): string {
   const status = d.status === undefined ? "" : ` -> ${d.status}`;
   const server = [d.apiError, d.apiMessage].filter((s) => s !== undefined && s !== "").join(": ");
-  const tried = d.attempts && d.attempts.length > 1 ? ` after ${d.attempts.length} attempts (${d.attempts.join(", ")})` : "";
+  const tried = d.attempts && d.attempts.length > 1 ? ` after ${d.attempts.length} attempts (${runs(d.attempts)})` : "";
   return `Vast API ${d.method} ${d.path}${status}${tried}${server ? ` [${server}]` : ""}: ${hint}`;
+}
+
+/** `429, 429, 429, 503` as `429 × 3, 503`: a call retried for minutes must not list every attempt. */
+function runs(codes: readonly string[]): string {
+  const out: Array<{ code: string; n: number }> = [];
+  for (const code of codes) {
+    const last = out.at(-1);
+    if (last?.code === code) last.n++;
+    else out.push({ code, n: 1 });
+  }
+  return out.map((r) => (r.n > 2 ? `${r.code} × ${r.n}` : Array(r.n).fill(r.code).join(", "))).join(", ");
 }
 
 /**

@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { warnOnUnknownCategories } from "./category-warnings";
+import { VastDynamicResource } from "./dynamic-resource";
 import type { PermissionDoc } from "./permissions";
 import { vastApiKeyProvider } from "./shim";
 
@@ -92,7 +93,7 @@ export function apiKeyResourceProps(a: Partial<VastApiKeyArgs>, name: pulumi.Inp
  * export const ciKey = ci.key; // secret
  * ```
  */
-export class VastApiKey extends pulumi.dynamic.Resource {
+export class VastApiKey extends VastDynamicResource {
   /** The key's name. */
   declare readonly name: pulumi.Output<string>;
   /** The permission document as declared. */
@@ -123,11 +124,10 @@ export class VastApiKey extends pulumi.dynamic.Resource {
     const a: Partial<VastApiKeyArgs> = lookup ? {} : args;
     super(
       vastApiKeyProvider,
+      "ApiKey",
       name,
       apiKeyResourceProps(a, lookup ? undefined : (a.name ?? name)),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
-      "vast",
-      "ApiKey",
     );
     if (!lookup && a.permissions !== undefined) warnOnUnknownCategories(a.permissions, this);
   }

@@ -1,6 +1,6 @@
 /**
  * The one way to open an {@link AccountSession} for resolved credentials: the client with the
- * process settings (timeout, attempts, pacing scale) and the session's lost-create windows. The
+ * process settings (timeout, attempts, the 429 retry budget, pacing scale) and the session's lost-create windows. The
  * provider runtime and the command-line tools both use it, so a tool talks to Vast exactly as
  * the provider does.
  */
@@ -18,7 +18,11 @@ export function openSession(creds: ResolvedCredentials, settings: Settings = rea
     apiKey: creds.apiKey,
     timeoutMs: settings.timeoutMs,
     // The 429 floor is a pacing constant, so it scales with VAST_PACING_SCALE too.
-    retry: { maxAttempts: settings.maxAttempts, rateLimitFloorMs: 1000 * settings.pacingScale },
+    retry: {
+      maxAttempts: settings.maxAttempts,
+      rateLimitFloorMs: 1000 * settings.pacingScale,
+      rateLimitBudgetMs: settings.retryBudgetMs,
+    },
     logger,
   });
   // After a create with an unknown outcome, the lost request may still be processed by Vast

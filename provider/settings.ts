@@ -10,8 +10,10 @@ export interface Settings {
   pacingScale: number;
   /** `VAST_TIMEOUT_MS`: per-attempt HTTP timeout. Default 30000. */
   timeoutMs: number;
-  /** `VAST_MAX_ATTEMPTS`: attempts per call for retryable failures. Default 6. */
+  /** `VAST_MAX_ATTEMPTS`: attempts per call for 5xx and connection failures (not 429). Default 6. */
   maxAttempts: number;
+  /** `VAST_RETRY_BUDGET_MS`: how long one call may keep retrying 429s (0: never). Default 600000. */
+  retryBudgetMs: number;
   /** `VAST_LIST_CACHE_MS`: how long one key-list answer serves concurrent reads. Default 10000. */
   listCacheMs: number;
   /** `VAST_DEBUG`: write debug lines (never secrets) to stderr. Default off. */
@@ -38,6 +40,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     pacingScale: numberVar(env, "VAST_PACING_SCALE", 1, 0, 100, false),
     timeoutMs: numberVar(env, "VAST_TIMEOUT_MS", 30_000, 1, 600_000, true),
     maxAttempts: numberVar(env, "VAST_MAX_ATTEMPTS", 6, 1, 20, true),
+    retryBudgetMs: numberVar(env, "VAST_RETRY_BUDGET_MS", 600_000, 0, 86_400_000, true),
     listCacheMs: numberVar(env, "VAST_LIST_CACHE_MS", 10_000, 0, 600_000, true),
     debug: debugRaw !== "" && debugRaw !== "0" && debugRaw !== "false",
   };

@@ -12,6 +12,9 @@
  */
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 
+/** Names of a shim's methods, in the order Pulumi's serializer writes them (the object's own order). */
+type ShimMethod = keyof ResourceProvider;
+
 /** The `ResourceProvider` of `VastApiKey`, usable directly by tests and tools. */
 export const vastApiKeyProvider: ResourceProvider = {
   configure: (...a) => require("pulumi-vast-api-keys/runtime").configure(...a),
@@ -36,3 +39,28 @@ export const rotatingVastApiKeyProvider: ResourceProvider = {
   update: (...a) => require("pulumi-vast-api-keys/rotating").update(...a),
   delete: (...a) => require("pulumi-vast-api-keys/rotating").delete(...a),
 };
+
+const texts = new WeakMap<ResourceProvider, string>();
+
+/**
+ * The `__provider` text of a shim: exactly what Pulumi's closure serializer makes of it (what
+ * `pulumi.dynamic.Resource` stores, `serializeFunction(() => provider)`), written out from each
+ * method's own source. The methods capture nothing, so the serializer adds only a fixed frame around
+ * each; writing that frame here spares every program run the serializer itself, which starts a V8
+ * inspector session and walks every loaded script (0.3–0.8 s per program run: `npm run bench`,
+ * dynamic-door breakdown). `tests/unit/shim.test.ts` checks it against `serializeFunction`.
+ */
+export function serializedShim(provider: ResourceProvider): string {
+  let text = texts.get(provider);
+  if (text !== undefined) return text;
+  const methods = Object.entries(provider) as Array<[ShimMethod, (...a: unknown[]) => unknown]>;
+  const frame = (captures: string, body: string) =>
+    `() {\n  return (function() {\n    with({ ${captures}this: undefined, arguments: undefined }) {\n\nreturn ${body};\n\n    }\n  }).apply(undefined, undefined).apply(this, arguments);\n}\n`;
+  text =
+    "exports.handler = __f0;\n\n" +
+    `var __provider = {${methods.map(([name], i) => `${name}: __f${i + 1}`).join(", ")}};\n\n` +
+    methods.map(([, fn], i) => `function __f${i + 1}${frame("", fn.toString())}`).join("\n") +
+    `\nfunction __f0${frame("provider: __provider, ", "() => provider")}`;
+  texts.set(provider, text);
+  return text;
+}

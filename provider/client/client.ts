@@ -5,7 +5,7 @@
  * ({@link decideRetry}) and one process-wide pacer ({@link sharedPacer}).
  */
 import { createHash } from "node:crypto";
-import { type Dispatcher, Pool, request } from "undici";
+import type { Dispatcher, Pool } from "undici";
 import type { z } from "zod";
 import { type EngineLiveness, engineLiveness } from "../engine-liveness";
 import {
@@ -37,6 +37,17 @@ import {
   toIsoTime,
 } from "./wire";
 
+/**
+ * undici, loaded on the first request rather than with this module: a Pulumi program only
+ * declares resources and the preview's provider process only checks and diffs them, and neither
+ * should pay for loading it (0.1–0.3 s per process: README, figures).
+ */
+let undiciModule: typeof import("undici") | undefined;
+function undici(): typeof import("undici") {
+  undiciModule ??= require("undici") as typeof import("undici");
+  return undiciModule;
+}
+
 /** Package version sent in the User-Agent. */
 const USER_AGENT = "pulumi-vast-api-keys/0.1";
 
@@ -62,6 +73,8 @@ export interface VastClientOptions {
   engine?: Pick<EngineLiveness, "beforeSend">;
   /** Sleep, for tests. */
   sleep?: (ms: number) => Promise<void>;
+  /** Clock for the 429 retry budget, for tests. */
+  now?: () => number;
 }
 
 /** What to create. */
@@ -110,7 +123,7 @@ function poolFor(origin: string, timeoutMs: number): Pool {
   const key = `${origin} ${timeoutMs}`;
   let pool = pools.get(key);
   if (!pool) {
-    pool = new Pool(origin, {
+    pool = new (undici().Pool)(origin, {
       connections: 8,
       connect: { timeout: Math.min(timeoutMs, 10_000) },
       headersTimeout: timeoutMs,
@@ -155,6 +168,7 @@ export class VastClient {
   private readonly random: () => number;
   private readonly engine: Pick<EngineLiveness, "beforeSend"> | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
   private readonly counters: ClientStats = { requests: 0, rateLimited: 0, retries: 0 };
 
   constructor(options: VastClientOptions) {
@@ -171,6 +185,7 @@ export class VastClient {
     this.random = options.random ?? Math.random;
     this.engine = options.engine;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = options.now ?? Date.now;
   }
 
   /** Request counters of this client. */
@@ -259,6 +274,10 @@ export class VastClient {
   private async send(spec: SendSpec): Promise<string> {
     const routeKey = `${spec.method} ${spec.route}`;
     const attempts: string[] = [];
+    // The 429 budget runs from the first send, after the first pacing wait (queueing behind this
+    // process's own calls is not the server refusing us).
+    let firstSentAt: number | undefined;
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const release = await this.pacer.acquire(this.identity, routeKey);
       try {
@@ -268,12 +287,13 @@ export class VastClient {
         release();
         throw err;
       }
+      firstSentAt ??= this.now();
       let status: number;
       let text: string;
       let retryAfterHeader: string | undefined;
       this.counters.requests++;
       try {
-        const res = await request(`${this.baseUrl}${spec.path}`, {
+        const res = await undici().request(`${this.baseUrl}${spec.path}`, {
           method: spec.method,
           dispatcher: this.dispatcher,
           headers: this.headers(spec.body !== undefined),
@@ -290,7 +310,8 @@ export class VastClient {
         release();
         const { code, timeout, mayHaveBeenSent } = classifyNetworkError(err);
         attempts.push(code);
-        const decision = decideRetry(spec.method, { kind: "network", mayHaveBeenSent }, attempt, this.policy, this.random);
+        const history = { failures: ++failures, elapsedMs: this.now() - firstSentAt };
+        const decision = decideRetry(spec.method, { kind: "network", mayHaveBeenSent }, history, this.policy, this.random);
         const details: ApiErrorDetails = { method: spec.method, path: spec.path, attempts };
         if (decision.action === "retry") {
           this.counters.retries++;
@@ -333,10 +354,12 @@ export class VastClient {
         parseRetryAfterMs(retryAfterHeader) ?? (body.retryAfterSeconds !== undefined ? body.retryAfterSeconds * 1000 : undefined);
       const thresholdMs = status === 429 ? parseThresholdMs(text) : undefined;
       if (status === 429) this.counters.rateLimited++;
-      const decision = decideRetry(spec.method, { kind: "status", status, retryAfterMs, thresholdMs }, attempt, this.policy, this.random);
+      else failures++;
+      const history = { failures, elapsedMs: this.now() - firstSentAt };
+      const decision = decideRetry(spec.method, { kind: "status", status, retryAfterMs, thresholdMs }, history, this.policy, this.random);
       if (decision.action === "retry") {
         this.counters.retries++;
-        this.logger.debug(`${routeKey} -> ${status}; retrying in ${decision.delayMs} ms (attempt ${attempt}/${this.policy.maxAttempts})`);
+        this.logger.debug(`${routeKey} -> ${status}; retrying in ${decision.delayMs} ms (attempt ${attempt})`);
         if (status === 429) {
           // Every caller of this route waits, not just this one: that is what stops a stampede.
           this.pacer.learn(this.identity, routeKey, thresholdMs, decision.delayMs);
@@ -360,7 +383,7 @@ export class VastClient {
           "the server failed after receiving the request; the outcome is unknown",
         );
       }
-      throw errorForStatus(details);
+      throw errorForStatus(details, status === 429 ? { waitedMs: history.elapsedMs, budgetMs: this.policy.rateLimitBudgetMs } : undefined);
     }
   }
 
@@ -397,8 +420,16 @@ export function isAuthErrorBody(apiError: string | undefined, apiMessage: string
   return apiError === "auth_error" || /invalid user key/i.test(apiMessage ?? "") || /session expired/i.test(apiMessage ?? "");
 }
 
+/** How long a call retried 429s before giving up, for the final error's message. */
+export interface RateLimitWait {
+  /** Milliseconds from the first attempt to the last 429. */
+  waitedMs: number;
+  /** The budget in force (`VAST_RETRY_BUDGET_MS`). */
+  budgetMs: number;
+}
+
 /** Maps a final non-2xx answer to the error hierarchy. Exported for unit tests. */
-export function errorForStatus(d: ApiErrorDetails): VastApiError {
+export function errorForStatus(d: ApiErrorDetails, wait?: RateLimitWait): VastApiError {
   const s = d.status ?? 0;
   if (s === 401 || (s === 404 && isAuthErrorBody(d.apiError, d.apiMessage))) {
     const tfa = /two factor/i.test(d.apiMessage ?? "") ? " The account may require a 2FA session." : "";
@@ -418,10 +449,18 @@ export function errorForStatus(d: ApiErrorDetails): VastApiError {
   if (s === 404) return new VastNotFoundError(ErrorCodes.notFound, d, "not found");
   if (s === 400)
     return new VastBadRequestError(ErrorCodes.badRequest, d, "the request was rejected; check the permission document and key params");
-  if (s === 429)
-    return new VastRateLimitError(ErrorCodes.rateLimited, d, "still rate limited after retries; reduce --parallel or try again later");
+  if (s === 429) return new VastRateLimitError(ErrorCodes.rateLimited, d, rateLimitHint(wait));
   if (s >= 500) return new VastServerError(ErrorCodes.server, d, "Vast failed to process the request; try again later");
   return new VastApiError(ErrorCodes.unexpectedStatus, d, "unexpected status");
+}
+
+function rateLimitHint(wait: RateLimitWait | undefined): string {
+  const what =
+    "another program or stack is probably using this API key at the same time: raise VAST_RETRY_BUDGET_MS, deploy fewer stacks with this key at once, or give each stack its own key";
+  if (!wait) return `still rate limited; ${what}`;
+  if (wait.budgetMs === 0) return `rate limited, and VAST_RETRY_BUDGET_MS=0 turns off retrying 429s; ${what}`;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  return `still rate limited after retrying for ${seconds(wait.waitedMs)}, the time VAST_RETRY_BUDGET_MS allows (${wait.budgetMs} ms); ${what}`;
 }
 
 function classifyNetworkError(err: unknown): { code: string; timeout: boolean; mayHaveBeenSent: boolean } {

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { warnOnUnknownCategories } from "../category-warnings";
+import { VastDynamicResource } from "../dynamic-resource";
 import type { PermissionDoc } from "../permissions";
 import { rotatingVastApiKeyProvider } from "../shim";
 
@@ -93,7 +94,7 @@ export function rotatingKeyResourceProps(args: RotatingVastApiKeyArgs, name: pul
  * export const autoscalerKey = autoscaler.current; // secret; consumers use .key
  * ```
  */
-export class RotatingVastApiKey extends pulumi.dynamic.Resource {
+export class RotatingVastApiKey extends VastDynamicResource {
   /** The base name. */
   declare readonly name: pulumi.Output<string>;
   /** The permission document as declared. */
@@ -124,12 +125,11 @@ export class RotatingVastApiKey extends pulumi.dynamic.Resource {
   constructor(name: string, args: RotatingVastApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       rotatingVastApiKeyProvider,
+      "RotatingApiKey",
       name,
       rotatingKeyResourceProps(args, args.name ?? name),
       // `key` sits inside `current`/`previous`; the engine marks whole top-level outputs secret.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["current", "previous"] }),
-      "vast",
-      "RotatingApiKey",
     );
     warnOnUnknownCategories(args.permissions, this);
   }

@@ -12,10 +12,12 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { pluginPaths } from "../../scripts/plugin-process";
+import { writeYamlProgram } from "../../scripts/projects";
 import { pulumiBinDir } from "../../scripts/pulumi-cli";
 import { ROOT } from "./emulator";
 
 export { type PluginProcess, startPluginProcess } from "../../scripts/plugin-process";
+export { writeYamlProgram } from "../../scripts/projects";
 
 type Props = Record<string, unknown>;
 
@@ -76,21 +78,6 @@ export function yamlProject(name: string, resources = ""): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `yaml-${name}-`));
   writeYamlProgram(dir, name, plugin, resources);
   return dir;
-}
-
-/** (Re)writes the `Pulumi.yaml` of a project made by {@link yamlProject}. */
-export function writeYamlProgram(dir: string, name: string, plugin: string, resources: string): void {
-  const program = [
-    `name: ${name}`,
-    "runtime: yaml",
-    "plugins:",
-    "  providers:",
-    "    - name: vast",
-    `      path: ${plugin}`,
-    ...(resources.trim() ? ["resources:", resources.replace(/\n$/, "")] : []),
-    "",
-  ].join("\n");
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), program);
 }
 
 /** A secret on the wire. */

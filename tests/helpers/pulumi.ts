@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { npmInstall, packPackage } from "../../scripts/projects";
 import { localEngineEnv } from "../../scripts/pulumi-cli";
 import { ROOT } from "./emulator";
 import { type ProcessResult, runProcess } from "./process";
@@ -16,10 +17,7 @@ let tarball: string | undefined;
 /** `npm pack`s this package once per test process and returns the tarball path. */
 export function packedPackage(): string {
   if (tarball && fs.existsSync(tarball)) return tarball;
-  const dest = fs.mkdtempSync(path.join(os.tmpdir(), "vast-pack-"));
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], { cwd: ROOT, encoding: "utf8" });
-  const name = out.trim().split("\n").pop() ?? "";
-  tarball = path.join(dest, name);
+  tarball = packPackage(ROOT);
   return tarball;
 }
 
@@ -35,7 +33,7 @@ export function installExample(name: string): string {
   // Only programs that use the package get it (a consumer stack may not).
   if (pkg.dependencies["pulumi-vast-api-keys"]) pkg.dependencies["pulumi-vast-api-keys"] = `file:${packedPackage()}`;
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
+  npmInstall(dir);
   return dir;
 }
 

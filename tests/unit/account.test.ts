@@ -173,6 +173,32 @@ describe("account session", () => {
     expect(api.calls.delete).toBe(1);
   });
 
+  it("shares the pre-create list with a read that asked after the previous create ended", async () => {
+    const api = new FakeApi();
+    const s = session(api, clock());
+    await s.createKey({ name: "a", permissions: {} });
+    expect(api.calls.list).toBe(1);
+    const [found, created] = await Promise.all([s.findKey(1), s.createKey({ name: "b", permissions: {} })]);
+    expect(found?.id).toBe(1);
+    expect(created.id).toBe(3);
+    expect(api.calls).toMatchObject({ list: 2, create: 2 });
+  });
+
+  it("never takes a list from before the previous create as the next one's, so a lost create is still found exactly", async () => {
+    const api = new FakeApi();
+    const s = session(api, clock());
+    await s.findKey(1); // cached for the test's whole 60 s list window
+    await s.createKey({ name: "x", permissions: {} });
+    // Someone else makes a key with the name we are about to use, after our last create.
+    api.keys.push({ id: 50, name: "ci", rights: null, keyParams: null, createdAt: undefined });
+    api.nextId = 51;
+    api.createScript = ["lost", "ok"];
+    const created = await s.createKey({ name: "ci", permissions: {} });
+    // The pre-create list showed key 50, so only key 51 (the lost create's) was deleted.
+    expect(api.keys.filter((k) => k.name === "ci").map((k) => k.id)).toEqual([50, created.id]);
+    expect(api.calls.delete).toBe(1);
+  });
+
   it("gives up after repeated unknown outcomes, leaving no orphan behind", async () => {
     const api = new FakeApi();
     api.createScript = ["lost", "lost", "lost"];

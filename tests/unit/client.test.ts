@@ -26,6 +26,29 @@ function setup(maxAttempts?: number) {
   return { agent, pool, client, sleeps };
 }
 
+/** A client whose pacer and 429 budget run on one fake clock that sleeping advances. */
+function budgeted(retry: { maxAttempts?: number; rateLimitBudgetMs: number }) {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  let t = 0;
+  const clock = {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+  const client = new VastClient({
+    baseUrl: ORIGIN,
+    apiKey: API_KEY,
+    dispatcher: agent,
+    pacer: new Pacer({ scale: 0, ...clock }),
+    random: () => 0,
+    retry,
+    ...clock,
+  });
+  return { pool: agent.get(ORIGIN), client, clock };
+}
+
 describe("VastClient (undici MockAgent, no sockets)", () => {
   it("sends the key as a Bearer header only, with trailing slashes", async () => {
     const { pool, client } = setup();
@@ -105,15 +128,50 @@ describe("VastClient (undici MockAgent, no sockets)", () => {
     expect(client.stats().requests).toBe(1);
   });
 
-  it("gives up on 429 after maxAttempts with every attempt listed, never echoing the key", async () => {
-    const { pool, client } = setup(3);
+  it("keeps retrying 429 past VAST_MAX_ATTEMPTS while the time budget lasts", async () => {
+    const { pool, client, clock } = budgeted({ maxAttempts: 3, rateLimitBudgetMs: 60_000 });
+    pool
+      .intercept({ path: "/api/v0/auth/apikeys/", method: "POST" })
+      .reply(429, { detail: "API requests too frequent endpoint threshold=2.0" })
+      .times(12);
+    pool.intercept({ path: "/api/v0/auth/apikeys/", method: "POST" }).reply(200, { id: 3, key: "k-0123456789" });
+    await expect(client.createKey({ name: "n", permissions: {} })).resolves.toMatchObject({ id: 3 });
+    expect(client.stats()).toMatchObject({ requests: 13, rateLimited: 12 });
+    // Each retry waited one threshold (no jitter drawn here) plus the pacer's margin, none longer.
+    expect(clock.now()).toBe(2000 + 11 * 2040);
+  });
+
+  it("gives up on 429 when the next retry would pass the budget, saying how long it waited and what to change", async () => {
+    const { pool, client } = budgeted({ rateLimitBudgetMs: 10_000 });
     pool
       .intercept({ path: "/api/v0/auth/apikeys/", method: "GET" })
-      .reply(429, { detail: `too frequent for ${API_KEY} threshold=1.0` })
-      .times(3);
+      .reply(429, { detail: `too frequent for ${API_KEY} threshold=2.0` })
+      .persist();
     const err = await client.listKeys().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VastRateLimitError);
-    expect((err as Error).message).toMatch(/after 3 attempts \(429, 429, 429\)/);
-    expect((err as Error).message).not.toContain(API_KEY);
+    // Attempts at 0, 2, 4.04, 6.08 and 8.12 s; one more would end past 10 s.
+    expect(err).toMatchObject({ code: "VAST_RATE_LIMITED", attempts: Array(5).fill("429") });
+    const message = (err as Error).message;
+    expect(message).toMatch(/after 5 attempts \(429 × 5\)/);
+    expect(message).toMatch(/still rate limited after retrying for 8.1 s, the time VAST_RETRY_BUDGET_MS allows \(10000 ms\)/);
+    expect(message).toMatch(/raise VAST_RETRY_BUDGET_MS, deploy fewer stacks with this key at once, or give each stack its own key/);
+    expect(message).not.toContain(API_KEY);
+  });
+
+  it("says that retries are off when VAST_RETRY_BUDGET_MS is 0", async () => {
+    const { pool, client } = budgeted({ rateLimitBudgetMs: 0 });
+    pool.intercept({ path: "/api/v0/auth/apikeys/", method: "GET" }).reply(429, { detail: "threshold=1.0" });
+    const err = await client.listKeys().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "VAST_RATE_LIMITED" });
+    expect((err as Error).message).toMatch(/VAST_RETRY_BUDGET_MS=0 turns off retrying 429s/);
+    expect(client.stats().requests).toBe(1);
+  });
+
+  it("gives up on 5xx after maxAttempts with every attempt listed", async () => {
+    const { pool, client } = setup(3);
+    pool.intercept({ path: "/api/v0/auth/apikeys/", method: "GET" }).reply(503, "busy").times(3);
+    const err = await client.listKeys().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "VAST_SERVER_ERROR" });
+    expect((err as Error).message).toMatch(/after 3 attempts \(503 × 3\) \[busy\]/);
   });
 });

@@ -1,7 +1,10 @@
 import { Pacer } from "../../provider/client/pacing";
 import { DEFAULT_RETRY_POLICY, decideRetry, parseRetryAfterMs, parseThresholdMs } from "../../provider/client/retry";
+import { readSettings } from "../../provider/settings";
 
 const noJitter = () => 0;
+/** The first failed attempt of a call, sent just now. */
+const first = { failures: 1, elapsedMs: 0 };
 
 describe("retry policy", () => {
   it.each([
@@ -19,17 +22,56 @@ describe("retry policy", () => {
     ["POST", { kind: "network", mayHaveBeenSent: false }, { action: "retry", delayMs: 500 }],
     ["GET", { kind: "network", mayHaveBeenSent: true }, { action: "retry", delayMs: 500 }],
   ] as const)("%s %j -> %j", (method, outcome, expected) => {
-    expect(decideRetry(method, outcome, 1, DEFAULT_RETRY_POLICY, noJitter)).toEqual(expected);
+    expect(decideRetry(method, outcome, first, DEFAULT_RETRY_POLICY, noJitter)).toEqual(expected);
   });
 
-  it("grows 429 delays from the server's hint and stops after maxAttempts", () => {
+  it("retries 429 for as long as the time budget allows, however many attempts that takes", () => {
     const o = { kind: "status", status: 429, thresholdMs: 2000, retryAfterMs: 3000 } as const;
-    expect(decideRetry("GET", o, 2, DEFAULT_RETRY_POLICY, noJitter)).toEqual({ action: "retry", delayMs: 6000 });
-    expect(decideRetry("GET", o, 6, DEFAULT_RETRY_POLICY, noJitter)).toEqual({ action: "fail" });
-    expect(decideRetry("GET", { kind: "status", status: 503 }, 20, { ...DEFAULT_RETRY_POLICY, maxAttempts: 30 }, noJitter)).toEqual({
+    // The delay is the largest hint, not growing with repeats; attempts alone never end it.
+    expect(decideRetry("POST", o, { failures: 0, elapsedMs: 297_000 }, DEFAULT_RETRY_POLICY, noJitter)).toEqual({
+      action: "retry",
+      delayMs: 3000,
+    });
+    // Ten minutes by default: the retry that would end past the budget is not made.
+    expect(decideRetry("POST", o, { failures: 0, elapsedMs: 597_000 }, DEFAULT_RETRY_POLICY, noJitter)).toEqual({
+      action: "retry",
+      delayMs: 3000,
+    });
+    expect(decideRetry("POST", o, { failures: 0, elapsedMs: 597_001 }, DEFAULT_RETRY_POLICY, noJitter)).toEqual({ action: "fail" });
+    // VAST_RETRY_BUDGET_MS=0 turns retrying 429s off.
+    expect(decideRetry("GET", o, first, { ...DEFAULT_RETRY_POLICY, rateLimitBudgetMs: 0 }, noJitter)).toEqual({ action: "fail" });
+  });
+
+  it("still bounds 5xx and connection failures by maxAttempts, with capped exponential backoff", () => {
+    const o503 = { kind: "status", status: 503 } as const;
+    expect(decideRetry("GET", o503, { failures: 2, elapsedMs: 0 }, DEFAULT_RETRY_POLICY, noJitter)).toEqual({
+      action: "retry",
+      delayMs: 1000,
+    });
+    expect(decideRetry("GET", o503, { failures: 6, elapsedMs: 0 }, DEFAULT_RETRY_POLICY, noJitter)).toEqual({ action: "fail" });
+    expect(decideRetry("GET", { kind: "network", mayHaveBeenSent: true }, { failures: 6, elapsedMs: 0 }, DEFAULT_RETRY_POLICY)).toEqual({
+      action: "fail",
+    });
+    expect(decideRetry("GET", o503, { failures: 20, elapsedMs: 0 }, { ...DEFAULT_RETRY_POLICY, maxAttempts: 30 }, noJitter)).toEqual({
       action: "retry",
       delayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
     });
+  });
+
+  it("spreads the 429 retries of processes refused at the same moment over half a threshold (no lock step)", () => {
+    // Eight processes (each its own random stream) refused by the same 2 s threshold at once.
+    const streams = Array.from({ length: 8 }, (_, i) => seeded(i + 1));
+    const o = { kind: "status", status: 429, thresholdMs: 2000 } as const;
+    const delays = streams.map((random) => {
+      const d = decideRetry("POST", o, first, DEFAULT_RETRY_POLICY, random);
+      return d.action === "retry" ? d.delayMs : Number.NaN;
+    });
+    for (const d of delays) {
+      expect(d).toBeGreaterThanOrEqual(2000);
+      expect(d).toBeLessThan(3000);
+    }
+    expect(new Set(delays).size).toBe(delays.length);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(250);
   });
 
   it("parses Vast's threshold (JSON and plain-text variants) and Retry-After", () => {
@@ -41,6 +83,15 @@ describe("retry policy", () => {
     expect(parseRetryAfterMs("soon")).toBeUndefined();
   });
 });
+
+/** A small deterministic random stream (an LCG), one per simulated process. */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
 
 describe("pacer", () => {
   function fakeClock() {
@@ -103,5 +154,22 @@ describe("pacer", () => {
     expect(pacer.intervalFor("id", "GET /api/v0/auth/apikeys/")).toBe(5000);
     pacer.learn("id", "GET /api/v0/auth/apikeys/", 10, 0);
     expect(pacer.intervalFor("id", "GET /api/v0/auth/apikeys/")).toBe(5000);
+  });
+});
+
+describe("VAST_RETRY_BUDGET_MS", () => {
+  it("defaults to ten minutes and accepts 0 (no 429 retries)", () => {
+    expect(readSettings({}).retryBudgetMs).toBe(600_000);
+    expect(readSettings({ VAST_RETRY_BUDGET_MS: "0" }).retryBudgetMs).toBe(0);
+    expect(readSettings({ VAST_RETRY_BUDGET_MS: " 1800000 " }).retryBudgetMs).toBe(1_800_000);
+  });
+
+  it.each(["-1", "1.5", "ten minutes", "86400001"])("rejects %s, naming the variable and the rule", (v) => {
+    expect(() => readSettings({ VAST_RETRY_BUDGET_MS: v })).toThrow(
+      expect.objectContaining({
+        code: "VAST_INVALID_SETTING",
+        message: `VAST_RETRY_BUDGET_MS="${v}" is invalid: expected an integer between 0 and 86400000`,
+      }),
+    );
   });
 });

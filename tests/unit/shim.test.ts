@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
-import { rotatingVastApiKeyProvider, vastApiKeyProvider } from "../../provider/shim";
+import { rotatingVastApiKeyProvider, serializedShim, vastApiKeyProvider } from "../../provider/shim";
 import { serializeProvider } from "../../scripts/serialize-provider";
 
 describe.each([
@@ -10,6 +10,10 @@ describe.each([
   let text: string;
   beforeAll(async () => {
     text = await serializeProvider(provider);
+  });
+
+  it("is written out byte for byte as Pulumi's closure serializer writes it", () => {
+    expect(serializedShim(provider)).toBe(text);
   });
 
   it("fits in 2 KB", () => {
