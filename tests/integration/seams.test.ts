@@ -11,7 +11,7 @@ import { serviceError } from "../../dist/provider/plugin/server";
 import type { AccountInfo } from "../../emulator/store";
 import { bothDoors, type Door, type Kind } from "../helpers/doors";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
-import { call, pause } from "../helpers/http";
+import { createOutOfBand } from "../helpers/out-of-band";
 
 type Props = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -34,15 +34,7 @@ async function account(door: Door): Promise<AccountInfo> {
 }
 
 /** A key made outside Pulumi with a raw POST, as the console or another tool makes it. */
-async function outOfBand(a: AccountInfo, body: Props): Promise<{ id: number; key: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await call(emu.url, "POST", "/api/v0/auth/apikeys/", { key: a.apiKey, body });
-    if (res.status === 200) return res.json as { id: number; key: string };
-    // The emulator paces creates per caller, as Vast does; the provider may have just made one.
-    if (res.status !== 429 || attempt >= 20) throw new Error(`out-of-band create failed: ${res.status} ${res.text}`);
-    await pause(50);
-  }
-}
+const outOfBand = (a: AccountInfo, body: Props) => createOutOfBand(emu.url, a, body);
 
 const liveIds = async (a: AccountInfo) => (await emu.admin.liveKeys(a.userId)).map((k) => k.id);
 
@@ -57,7 +49,10 @@ async function up(door: Door, kind: Kind, name: string, rec: { id: string; input
     return { diff: d, rec: { id: made.id, inputs: checked.inputs, outs: made.outs } };
   }
   if (d.changes)
-    return { diff: d, rec: { ...rec, inputs: checked.inputs, outs: await door.update(kind, name, rec.id, rec.outs, checked.inputs) } };
+    return {
+      diff: d,
+      rec: { ...rec, inputs: checked.inputs, outs: (await door.update(kind, name, rec.id, rec.outs, checked.inputs)).outs },
+    };
   return { diff: d, rec };
 }
 
@@ -173,7 +168,7 @@ describe.each(bothDoors())("%s", (_label, door) => {
       await emu.admin.editKey((rot.outs.current as { keyId: number }).keyId, { permissions: null });
       const r = await door.read("RotatingApiKey", "rot", rot.id, rot.outs);
       expect((await door.diff("RotatingApiKey", "rot", rot.id, r?.outs ?? {}, rot.inputs)).changes).toBe(true);
-      const rolled = await door.update("RotatingApiKey", "rot", rot.id, r?.outs ?? {}, rot.inputs);
+      const { outs: rolled } = await door.update("RotatingApiKey", "rot", rot.id, r?.outs ?? {}, rot.inputs);
       expect((rolled.current as { keyId: number }).keyId).not.toBe((rot.outs.current as { keyId: number }).keyId);
     });
   });
@@ -281,7 +276,7 @@ describe.each(bothDoors())("%s", (_label, door) => {
         expect(serviceError(err).metadata?.get("grpc-status-details-bin")).toHaveLength(1);
         // Next up, the deletion goes through.
         await emu.admin.clearFaults();
-        const retried = await door.update("RotatingApiKey", "d", rot.id, outs, first.rec.inputs);
+        const { outs: retried } = await door.update("RotatingApiKey", "d", rot.id, outs, first.rec.inputs);
         expect((retried.tracking as { retiring?: unknown }).retiring).toBeUndefined();
         expect((await liveIds(a)).filter((id) => id !== a.keyId).sort()).toEqual(
           [(retried.current as { keyId: number }).keyId, (retried.previous as { keyId: number }).keyId].sort(),
