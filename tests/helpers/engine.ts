@@ -70,6 +70,8 @@ export interface OperationResult {
   steps: Map<string, StepKind>;
   /** Resources whose delete was attempted in this operation: removed ones, replaced ones, pending ones. */
   deleting: EngineResource[];
+  /** Resources a refresh dropped (the provider found them gone), as they were recorded. */
+  dropped: EngineResource[];
 }
 
 /** An error with a `code`, or the message of anything else, for logs. */
@@ -194,6 +196,7 @@ export class Engine {
           const pendingAt = this.pendingDeletes.indexOf(r);
           if (!read) {
             op.steps.set(r.name, "drop");
+            op.dropped.push(r);
             if (pendingAt >= 0) this.pendingDeletes.splice(pendingAt, 1);
             else this.state.delete(r.name);
             return;
@@ -215,11 +218,13 @@ export class Engine {
    * nothing: per resource, whether it is gone and whether its diff against the recorded inputs
    * has changes (with the replaced properties).
    */
-  async refreshPreview(): Promise<{ errors: EngineError[]; changes: Map<string, string> }> {
+  async refreshPreview(
+    only: (r: EngineResource) => boolean = () => true,
+  ): Promise<{ errors: EngineError[]; changes: Map<string, string> }> {
     const op = this.operation();
     const changes = new Map<string, string>();
     if (await this.configure(op)) {
-      for (const r of this.state.values()) {
+      for (const r of [...this.state.values()].filter(only)) {
         try {
           const read = await this.door.read(r.kind, r.name, r.id, r.outs);
           if (!read) {
@@ -287,7 +292,7 @@ export class Engine {
   }
 
   private operation(): OperationResult {
-    return { ok: false, errors: [], steps: new Map(), deleting: [] };
+    return { ok: false, errors: [], steps: new Map(), deleting: [], dropped: [] };
   }
 
   private finish(op: OperationResult): OperationResult {
