@@ -219,6 +219,20 @@ describe.each(bothDoors())("%s", (_label, door) => {
       expect(back?.outs.accountId).toBe(right.userId);
       expect(other.userId).not.toBe(right.userId);
     });
+
+    it("nor from an update (the in-place upgrade of its older shape) with that credential", async () => {
+      // Found by the model-based test: the update took state's own record of the keys as proof.
+      const right = await account(door);
+      const rot = await create(door, "RotatingApiKey", "auto", { name: "auto", permissions: PERMS, rotateEveryDays: 30 });
+      const { schemaVersion: _v, accountId: _a, ...v1 } = rot.outs;
+      await account(door);
+      expect((await door.diff("RotatingApiKey", "auto", rot.id, v1, rot.inputs)).changes).toBe(true);
+      const wrong = await door.update("RotatingApiKey", "auto", rot.id, v1, rot.inputs);
+      expect(wrong.outs.accountId).toBeUndefined();
+      await door.configure({ "vast:apiKey": right.apiKey, "vast:url": emu.url });
+      const upgraded = await door.update("RotatingApiKey", "auto", rot.id, v1, rot.inputs);
+      expect(upgraded.outs.accountId).toBe(right.userId);
+    });
   });
 
   it("never echoes a non-numeric id (a key value pasted as the id of an import)", async () => {
