@@ -67,7 +67,7 @@ export function checkInvariants(m: Model, r: Real, o: Observation): void {
 
   // No orphan: every live key the stack made (in either account) is named by its state.
   const orphans = o.after.keys.filter(
-    (k) => k.deletedAt === null && !managementKeys.has(k.id) && !m.outOfBand.has(k.id) && !namedIds.has(k.id),
+    (k) => k.deletedAt === null && !managementKeys.has(k.id) && !m.outOfBand.has(k.id) && !namedIds.has(k.id) && !m.stranded.has(k.id),
   );
   if (orphans.length) throw new Violation("no orphan", `live keys the stack made are in no state entry: ${describeKeys(orphans)}`);
 
@@ -105,7 +105,7 @@ export function checkInvariants(m: Model, r: Real, o: Observation): void {
   // The state names live keys: only keys deleted out of band since the last full refresh may be missing.
   for (const n of o.namedAfter) {
     if (n.gone) {
-      if (live.has(n.keyId)) {
+      if (live.has(n.keyId) && !m.stranded.has(n.keyId)) {
         throw new Violation("gone means gone", `${n.resource} records its ${n.role} key ${n.keyId} as deleted, but it is live`);
       }
       continue;
@@ -207,6 +207,7 @@ function describeKeys(keys: KeyRecord[]): string {
 /** Updates what the model learns from the state after a command: keys taken, retirement times published. */
 export function learn(m: Model, r: Real): NamedKey[] {
   const named = namedKeys(r.engine);
+  m.unbound = r.engine.all().filter((res) => res.outs.accountId === undefined).length;
   for (const n of named) {
     if (m.outOfBand.has(n.keyId) && !m.taken.has(n.keyId)) {
       m.taken.add(n.keyId);

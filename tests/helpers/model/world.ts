@@ -43,6 +43,14 @@ export interface Model {
   rescopedSinceRefresh: Set<number>;
   /** Keys deleted out of band since the last refresh that read every resource. */
   deletedSinceRefresh: Set<number>;
+  /**
+   * Keys the stack lost track of through a known limitation, reported with issue 17 ("L1"): state
+   * that records no account (written before accounts were recorded), refreshed with another
+   * account's credential, takes its keys for deleted. They are live and may end up named by no state.
+   */
+  stranded: Set<number>;
+  /** How many recorded resources record no account (learned after every command). */
+  unbound: number;
   /** The latest retirement time ever published for a key consumers hold (`previous`, retiring keys), ms. */
   published: Map<number, number>;
   /** The provider's clock (`VAST_NOW`), ms. */
@@ -122,6 +130,8 @@ export async function newWorld(
     rescoped: new Set(),
     rescopedSinceRefresh: new Set(),
     deletedSinceRefresh: new Set(),
+    stranded: new Set(),
+    unbound: 0,
     published: new Map(),
     now,
     clockOffsetMs: 0,
