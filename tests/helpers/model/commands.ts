@@ -210,9 +210,14 @@ function liveKeysOfAccount(r: Real, s: Snapshot): KeyRecord[] {
     .sort((a, b) => a.id - b.id);
 }
 
-/** Out-of-band keys that are live and not under the stack's management: what can be adopted or imported. */
+/**
+ * Out-of-band keys that are live, not under the stack's management and not claimed by an `adopt`
+ * in the program: what can be adopted or imported (two resources managing one key is a mistake no
+ * provider can see).
+ */
 function takeable(m: Model, r: Real, s: Snapshot): KeyRecord[] {
-  return liveKeysOfAccount(r, s).filter((k) => m.outOfBand.has(k.id) && !m.taken.has(k.id));
+  const claimed = new Set([...m.program.values()].map((d) => (d.inputs.adopt as { keyId?: number } | undefined)?.keyId));
+  return liveKeysOfAccount(r, s).filter((k) => m.outOfBand.has(k.id) && !m.taken.has(k.id) && !claimed.has(k.id));
 }
 
 /** The declaration of a key as it is on Vast (what the docs tell users to write). */

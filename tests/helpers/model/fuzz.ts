@@ -110,6 +110,8 @@ function failureReport(door: Door, details: fc.RunDetails<Case>): string {
   const env = [
     `FUZZ_DOOR=${door.name}`,
     `FUZZ_SEED=${details.seed}`,
+    // The path starts with the run's index: the replay must be allowed that many runs.
+    `FUZZ_RUNS=${Math.max(details.numRuns, Number(details.counterexamplePath?.split(":")[0] ?? 0) + 1)}`,
     `FUZZ_PATH="${details.counterexamplePath ?? ""}"`,
     ...(replayPath ? [`FUZZ_REPLAY_PATH="${replayPath}"`] : []),
   ];
