@@ -334,6 +334,8 @@ class Adopt extends Command {
     readonly resource: string,
     readonly pick: number,
     readonly mode: "as it is" | "as it is, with its value" | "narrower" | "misspelt field",
+    /** Rotation settings declared with it (`rotateAfterDays`, `rotationTrigger`). */
+    readonly rotation: Props = {},
   ) {
     super();
   }
@@ -341,7 +343,8 @@ class Adopt extends Command {
     return !m.program.has(this.resource) && m.outOfBand.size > 0;
   }
   toString(): string {
-    return `adopt key #${this.pick} as ${this.resource} (${this.mode})`;
+    const rotation = Object.keys(this.rotation).length ? ` with ${JSON.stringify(this.rotation)}` : "";
+    return `adopt key #${this.pick} as ${this.resource} (${this.mode})${rotation}`;
   }
   protected async act(m: Model, r: Real, s: Step): Promise<void> {
     const candidates = takeable(m, r, s.before);
@@ -354,7 +357,7 @@ class Adopt extends Command {
     const adopt: Props = { keyId: k.id };
     if (this.mode === "as it is, with its value") adopt.key = value;
     if (this.mode === "misspelt field") adopt.Key = value;
-    const inputs: Props = { ...asItIs(k), adopt };
+    const inputs: Props = { ...asItIs(k), ...this.rotation, adopt };
     if (this.mode === "narrower") inputs.permissions = PERMISSIONS.read;
     s.log.push(`key ${k.id} ${JSON.stringify(k.name)}, ${k.permissions === null ? "no document" : canonical(k.permissions)}`);
     m.program.set(this.resource, { kind: "ApiKey", inputs });
@@ -468,17 +471,29 @@ class Advance extends Command {
 
 // --- Engine operations ---------------------------------------------------------------------------
 
-/** `pulumi up`, maybe under a fault; after a success, a refresh must show no changes and the state must match Vast. */
+/**
+ * `pulumi up` (with `--refresh`: a refresh first), maybe under a fault; after a success, a refresh
+ * must show no changes and the state must match Vast.
+ */
 class Up extends Command {
-  constructor(readonly fault: string) {
+  constructor(
+    readonly fault: string,
+    readonly refreshFirst: boolean,
+  ) {
     super();
   }
   toString(): string {
-    return this.fault === "none" ? "up" : `up under fault: ${this.fault}`;
+    return `up${this.refreshFirst ? " --refresh" : ""}${this.fault === "none" ? "" : ` under fault: ${this.fault}`}`;
   }
   protected async act(m: Model, r: Real, s: Step): Promise<void> {
     if (this.fault !== "none") count(r, "operations under a fault");
-    s.op = await withFaults(r, this.fault, () => r.engine.up(m.program));
+    s.op = await withFaults(r, this.fault, async () => {
+      if (!this.refreshFirst) return r.engine.up(m.program);
+      const refreshed = await refreshAndLearn(m, r, this.fault);
+      if (!refreshed.ok) return refreshed;
+      const up = await r.engine.up(m.program);
+      return { ...up, dropped: refreshed.dropped };
+    });
     const op = s.op;
     for (const e of op.errors) {
       const declared = m.program.get(e.resource);
@@ -527,15 +542,21 @@ class Refresh extends Command {
   }
   protected async act(m: Model, r: Real, s: Step): Promise<void> {
     if (this.fault !== "none") count(r, "operations under a fault");
-    s.op = await withFaults(r, this.fault, () => r.engine.refresh());
-    await checkDrops(m, r, s.op);
-    // A stale list may still show a key deleted since (the provider confirms a missing key with a
-    // second list, but believes a list that shows one): such a refresh may learn nothing new.
-    if (s.op.ok && this.fault !== "stale list") {
-      m.rescopedSinceRefresh.clear();
-      m.deletedSinceRefresh.clear();
-    }
+    s.op = await withFaults(r, this.fault, () => refreshAndLearn(m, r, this.fault));
   }
+}
+
+/** A healthy refresh: it drops only what is gone, and after it the engine knows every out-of-band change. */
+async function refreshAndLearn(m: Model, r: Real, fault: string): Promise<OperationResult> {
+  const op = await r.engine.refresh();
+  await checkDrops(m, r, op);
+  // A stale list may still show a key deleted since (the provider confirms a missing key with a
+  // second list, but believes a list that shows one): such a refresh may learn nothing new.
+  if (op.ok && fault !== "stale list") {
+    m.rescopedSinceRefresh.clear();
+    m.deletedSinceRefresh.clear();
+  }
+  return op;
 }
 
 /** A refresh drops a resource only when its keys are gone (never because the credential cannot see them). */
@@ -729,12 +750,20 @@ const rotatingInputsArb = fc
   .map(({ schedule: [every, overlap], ...rest }) =>
     Object.fromEntries(Object.entries({ ...rest, rotateEveryDays: every, overlapDays: overlap }).filter(([, v]) => v !== undefined)),
   );
-const upFaultArb = fc.oneof(
-  { weight: 12, arbitrary: fc.constant("none") },
-  { weight: 8, arbitrary: fc.constantFrom(...Object.keys(FAULTS).filter((f) => !SLOW_FAULTS.has(f))) },
-  { weight: 1, arbitrary: fc.constantFrom(...SLOW_FAULTS) },
+/**
+ * A fault name from a table where "none" has `noneWeight` entries: an integer picks it, so that
+ * shrinking (towards 0) removes faults a failure does not need.
+ */
+function faultArb(noneWeight: number, faults: string[], rare: string[] = []): fc.Arbitrary<string> {
+  const table = [...Array<string>(noneWeight).fill("none"), ...faults.flatMap((f) => [f, f, f]), ...rare];
+  return fc.nat({ max: table.length - 1 }).map((i) => table[i] as string);
+}
+const upFaultArb = faultArb(
+  40,
+  Object.keys(FAULTS).filter((f) => !SLOW_FAULTS.has(f)),
+  [...SLOW_FAULTS],
 );
-const refreshFaultArb = fc.oneof({ weight: 2, arbitrary: fc.constant("none") }, { weight: 1, arbitrary: fc.constantFrom(...READ_FAULTS) });
+const refreshFaultArb = faultArb(10, READ_FAULTS);
 const pick = fc.nat({ max: 15 });
 
 /** Every command, weighted (as one arbitrary: `fc.commands` draws its arbitraries uniformly). */
@@ -779,22 +808,24 @@ export function commandArbitraries(): Array<fc.Arbitrary<ModelCommand>> {
         .map(([n, [field, value]]) => new Edit("RotatingApiKey", n, field, value)),
     ],
     [
-      3,
+      4,
       fc
         .tuple(
           fc.constantFrom(...ADOPTING_RESOURCES),
           pick,
           fc.constantFrom("as it is", "as it is, with its value", "narrower", "misspelt field") as fc.Arbitrary<Adopt["mode"]>,
+          fc.record({ rotateAfterDays: fc.constantFrom(1, 30), rotationTrigger: fc.constantFrom("1") }, { requiredKeys: [] }),
         )
-        .map(([res, n, mode]) => new Adopt(res, n, mode)),
+        .map(([res, n, mode, rotation]) => new Adopt(res, n, mode, rotation)),
     ],
-    [3, fc.option(fc.constantFrom("ci", "deploy", "ci-1", "auto-2"), { nil: undefined }).map((name) => new MakeKeyOutOfBand(name))],
+    [4, fc.option(fc.constantFrom("ci", "deploy", "ci-1", "auto-2"), { nil: undefined }).map((name) => new MakeKeyOutOfBand(name))],
     [2, pick.map((n) => new DeleteOutOfBand(n))],
-    [2, fc.tuple(pick, fc.constantFrom(...Object.keys(RESCOPES))).map(([n, to]) => new Rescope(n, to))],
+    // "no document" (full access) twice as often: the re-scope the console makes.
+    [3, fc.tuple(pick, fc.constantFrom("no document", ...Object.keys(RESCOPES))).map(([n, to]) => new Rescope(n, to))],
     [3, fc.constantFrom(...HOURS).map((h) => new Advance(h))],
-    [8, upFaultArb.map((f) => new Up(f))],
+    [9, fc.tuple(upFaultArb, fc.boolean()).map(([f, refresh]) => new Up(f, refresh))],
     [3, refreshFaultArb.map((f) => new Refresh(f))],
-    [1, fc.constantFrom("up", "refresh" as const).map((op) => new WrongCredential(op as "up" | "refresh"))],
+    [2, fc.constantFrom("refresh", "up" as const).map((op) => new WrongCredential(op as "up" | "refresh"))],
     [
       1,
       fc
@@ -803,7 +834,7 @@ export function commandArbitraries(): Array<fc.Arbitrary<ModelCommand>> {
     ],
     [2, pick.map((n) => new Import(n))],
     [1, pick.map((n) => new LookupPastedValue(n))],
-    [1, pick.map((n) => new LegacyState(n))],
+    [2, pick.map((n) => new LegacyState(n))],
   ];
   return [fc.oneof(...weighted.map(([weight, arbitrary]) => ({ weight, arbitrary })))];
 }
