@@ -37,7 +37,7 @@ const ROTATING_RESOURCES = ["r0", "r1"] as const;
 const ADOPTING_RESOURCES = ["a0", "a1"] as const;
 /** Key names; "ci-1" and "auto-2" are also names of rotating generations. */
 const KEY_NAMES = ["ci", "deploy", "ci-1", "auto-2", ""] as const;
-const BASE_NAMES = ["ci", "auto"] as const;
+const BASE_NAMES = ["ci", "auto", "svc"] as const;
 
 const PERMISSIONS: Record<string, Props> = {
   read: { api: { instance_read: {} } },
@@ -755,7 +755,9 @@ const rotatingInputsArb = fc
  * shrinking (towards 0) removes faults a failure does not need.
  */
 function faultArb(noneWeight: number, faults: string[], rare: string[] = []): fc.Arbitrary<string> {
-  const table = [...Array<string>(noneWeight).fill("none"), ...faults.flatMap((f) => [f, f, f]), ...rare];
+  // Refused creates and deletes leave a step half done: the faults that test partial failures most.
+  const weight = (f: string) => (f.endsWith("refused (403)") ? 6 : 3);
+  const table = [...Array<string>(noneWeight).fill("none"), ...faults.flatMap((f) => Array<string>(weight(f)).fill(f)), ...rare];
   return fc.nat({ max: table.length - 1 }).map((i) => table[i] as string);
 }
 const upFaultArb = faultArb(
@@ -794,7 +796,7 @@ export function commandArbitraries(): Array<fc.Arbitrary<ModelCommand>> {
         .map(([n, [field, value]]) => new Edit("ApiKey", n, field, value)),
     ],
     [
-      3,
+      5,
       fc
         .tuple(
           pick,

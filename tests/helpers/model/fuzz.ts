@@ -49,8 +49,8 @@ export function fuzzSettings(env: NodeJS.ProcessEnv = process.env): FuzzSettings
   if (door && door !== "dynamic" && door !== "plugin") throw new Error(`FUZZ_DOOR="${door}" must be dynamic or plugin`);
   return {
     seed: intVar(env, "FUZZ_SEED", DEFAULT_SEED),
-    runs: intVar(env, "FUZZ_RUNS", 40),
-    maxCommands: intVar(env, "FUZZ_COMMANDS", 40),
+    runs: intVar(env, "FUZZ_RUNS", 25),
+    maxCommands: intVar(env, "FUZZ_COMMANDS", 60),
     path: env.FUZZ_PATH?.trim() || undefined,
     replayPath: env.FUZZ_REPLAY_PATH?.trim() || undefined,
     doors: door ? [door as Door["name"]] : ["dynamic", "plugin"],
@@ -99,6 +99,9 @@ export async function runModel(emu: EmulatorProcess, door: Door, settings: FuzzS
     ...(settings.path ? { path: settings.path, endOnFailure: true } : {}),
     ...(settings.timeLimitMs > 0 ? { plugins: [fc.interruptAfterTimeLimit(settings.timeLimitMs)] } : {}),
   });
+  if (details.failed && details.counterexample === null) {
+    throw new Error(`the model test (${door.name} door) reached its time limit before a single run finished (FUZZ_TIME_LIMIT_S)`);
+  }
   if (details.failed) throw new Error(failureReport(door, details as unknown as fc.RunDetails<Case>));
   return { runs: details.numRuns, interrupted: details.interrupted, stats };
 }
