@@ -77,6 +77,10 @@ export class EmulatorAdmin {
   requests(since = 0): Promise<RequestLogEntry[]> {
     return this.call("GET", `requests?since=${since}`);
   }
+  /** Empties the request log (sequence numbers keep counting). */
+  clearRequests(): Promise<unknown> {
+    return this.call("DELETE", "requests");
+  }
   /** Clears everything and re-seeds. */
   reset(): Promise<AccountInfo> {
     return this.call("POST", "reset");

@@ -40,6 +40,12 @@ export interface EmulatorOptions {
   createPermissionsFalse: boolean;
   /** Accept GET paths without the trailing slash (docs/vast-api.md §1). Default true; never for other methods. */
   acceptMissingSlashOnGet: boolean;
+  /**
+   * Milliseconds added to the real time wherever the emulator stamps a time (`created_at`, deletion
+   * times), so that tests moving the provider's clock (`VAST_NOW`) can move Vast's with it. Rate
+   * limits keep the real time. Default 0.
+   */
+  clockOffsetMs: number;
   /** Rate limiting. */
   rateLimit: RateLimitOptions;
   /** Thresholds in seconds per "METHOD template" (docs/vast-api.md §6.2). */
@@ -57,6 +63,7 @@ export function defaultOptions(): EmulatorOptions {
     createKeyField: "key",
     createPermissionsFalse: false,
     acceptMissingSlashOnGet: true,
+    clockOffsetMs: 0,
     rateLimit: { enabled: true, scale: 1, body: "json", retryAfter: false, countRejected: false },
     thresholds: {
       "POST /api/v0/auth/apikeys/": 2.0,

@@ -72,10 +72,10 @@ function identityOf(key: string | undefined, remote: string | undefined): string
 
 /** Starts the emulator on 127.0.0.1. */
 export async function startEmulator(start: StartOptions = {}): Promise<EmulatorServer> {
-  const store = new Store(start.stateFile);
-  if (store.isEmpty) store.createAccount("owner@emulator.invalid");
   const initialOptions = mergeOptions(defaultOptions(), start.options);
   let options = structuredClone(initialOptions);
+  const store = new Store(start.stateFile, () => Date.now() + options.clockOffsetMs);
+  if (store.isEmpty) store.createAccount("owner@emulator.invalid");
   const faults = new FaultPlan();
   const limiter = new RateLimiter();
   const log: RequestLogEntry[] = [];

@@ -69,10 +69,15 @@ export class Store {
   private data: StoreData;
   private previousKeys: KeyRecord[] = [];
   private readonly file: string | undefined;
+  private readonly clock: () => number;
 
-  /** Opens a store, loading `file` if it exists (and seeding one account otherwise). */
-  constructor(file?: string) {
+  /**
+   * Opens a store, loading `file` if it exists (and seeding one account otherwise).
+   * @param clock Epoch milliseconds to stamp creations and deletions with (default: the real time).
+   */
+  constructor(file?: string, clock: () => number = Date.now) {
     this.file = file;
+    this.clock = clock;
     this.data = this.load() ?? { nextKeyId: 1, nextUserId: 1, users: [], keys: [] };
   }
 
@@ -138,7 +143,7 @@ export class Store {
     const key = this.keyById(id);
     if (!key || key.deletedAt !== null) return false;
     this.mutate(() => {
-      key.deletedAt = Date.now() / 1000;
+      key.deletedAt = this.clock() / 1000;
     });
     return true;
   }
@@ -176,7 +181,7 @@ export class Store {
       key: newKeyValue(),
       permissions,
       keyParams,
-      createdAt: Date.now() / 1000,
+      createdAt: this.clock() / 1000,
       deletedAt: null,
     };
     this.data.keys.push(record);

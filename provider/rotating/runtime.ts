@@ -132,6 +132,10 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
   const at = now();
   const plan = planRotation(state, inputs, at);
   const { session, accountId } = await sessionFor(state, "update");
+  // State from before accounts were recorded takes this credential's account only if it finds one
+  // of the keys: what state says of them, or a key this step makes (made wherever the credential
+  // points), proves nothing about the account they live in.
+  const seen = state.accountId !== undefined || (await findsAnyKey(session, state));
   const created = plan.createKey ? await createGeneration(session, inputs, plan.generation, at) : undefined;
   const applied = applyPlan(state, plan, inputs, at, created);
   const deleted: number[] = [];
@@ -144,7 +148,6 @@ export async function update(id: string, olds: Props, news: Props): Promise<dyna
       failures.push(`key ${keyId}: ${isVastError(err) ? `${err.code}: ` : ""}${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const seen = created !== undefined || [state.tracking.current, state.tracking.previous].some((k) => k !== undefined && !k.gone);
   const outs = toOutputs({ ...withoutKeys(applied, deleted), accountId: recordedAccount(state, accountId, seen) });
   if (failures.length) {
     throw new VastPartialUpdateError(
@@ -173,6 +176,12 @@ export async function remove(_id: string, props: Props): Promise<void> {
 }
 
 export { remove as delete };
+
+/** True when the credential's account holds the state's `current` or `previous` key. */
+async function findsAnyKey(session: AccountSession, state: RotatingKeyState): Promise<boolean> {
+  for (const ref of [state.current, state.previous]) if (ref && (await session.findKey(ref.keyId))) return true;
+  return false;
+}
 
 /** Turns possibly-unknown raw inputs (preview) into what {@link planRotation} needs. */
 function planInputs(news: Props): PlanInputs {

@@ -19,18 +19,28 @@ type Props = Record<string, unknown>;
 /** The two resource types both doors serve. */
 export type Kind = "ApiKey" | "RotatingApiKey";
 
-/** A created or read resource, as the engine records it. */
-export interface DoorResult {
-  id: string;
+/** Outputs as the engine records them. */
+export interface DoorOutputs {
   outs: Props;
   /** Top-level outputs that came back secret (plugin door; the dynamic door's host adds them program-side). */
   secretFields: string[];
+}
+
+/** A created or read resource, as the engine records it. */
+export interface DoorResult extends DoorOutputs {
+  id: string;
 }
 
 /** One door to the runtime. */
 export interface Door {
   /** "dynamic" or "plugin". */
   readonly name: "dynamic" | "plugin";
+  /**
+   * Outputs the program's resource class marks secret (`additionalSecretOutputs`), by type: the
+   * dynamic door's only way to keep the key value secret. Empty for the plugin door, which marks
+   * its secrets itself (a YAML program declares none).
+   */
+  readonly programSecretOutputs: Readonly<Record<Kind, readonly string[]>>;
   /** Hands stack config (`{"vast:apiKey": …}`, the whole stack config as the engine sends it). */
   configure(stackConfig: Record<string, string>): Promise<void>;
   /** Check, with the recorded inputs of the resource (`{}` for a new one). */
@@ -41,8 +51,11 @@ export interface Door {
   create(kind: Kind, name: string, inputs: Props): Promise<DoorResult>;
   /** Read (refresh with `props`, import without); `undefined` when gone. */
   read(kind: Kind, name: string, id: string, props?: Props): Promise<(DoorResult & { inputs?: Props }) | undefined>;
-  /** In-place update. */
-  update(kind: Kind, name: string, id: string, olds: Props, news: Props): Promise<Props>;
+  /**
+   * In-place update. A partial failure (`VAST_STEP_INCOMPLETE`) is rethrown with `properties` as
+   * plain values and their secret fields in `secretFields`, as {@link partialOutputs} reads them.
+   */
+  update(kind: Kind, name: string, id: string, olds: Props, news: Props): Promise<DoorOutputs>;
   /** Delete. */
   delete(kind: Kind, name: string, id: string, props: Props): Promise<void>;
 }
@@ -67,6 +80,8 @@ const providers: Record<Kind, ResourceProvider> = { ApiKey: vastApiKeyProvider, 
 /** The dynamic door: the serialized shims, as the dynamic-provider host calls them. */
 export const dynamicDoor: Door = {
   name: "dynamic",
+  // As `VastApiKey` and `RotatingVastApiKey` register themselves (provider/resource.ts, provider/rotating/resource.ts).
+  programSecretOutputs: { ApiKey: ["key"], RotatingApiKey: ["current", "previous"] },
   async configure(stackConfig) {
     // One process serves both resource types; both shims' `configure` reach the same runtime.
     for (const p of Object.values(providers)) await p.configure?.(dynamicConfigureRequest(stackConfig));
@@ -90,7 +105,7 @@ export const dynamicDoor: Door = {
   },
   async update(kind, _name, id, olds, news) {
     const r = await providers[kind].update?.(id, olds, news);
-    return (r?.outs ?? {}) as Props;
+    return { outs: (r?.outs ?? {}) as Props, secretFields: [] };
   },
   async delete(kind, _name, id, props) {
     await providers[kind].delete?.(id, props);
@@ -106,6 +121,7 @@ export function pluginDoor(): Door {
   const secretFields = (props: Props | undefined) => [...revealProps(props).secretFields].sort();
   return {
     name: "plugin",
+    programSecretOutputs: { ApiKey: [], RotatingApiKey: [] },
     async configure(stackConfig) {
       // CheckConfig, then Configure, with the `vast:` namespace stripped as the engine does.
       const args = Object.fromEntries(
@@ -135,12 +151,33 @@ export function pluginDoor(): Door {
       return { id: r.id, outs: plain(r.props), secretFields: secretFields(r.props), ...(r.inputs ? { inputs: plain(r.inputs) } : {}) };
     },
     async update(kind, name, id, olds, news) {
-      const r = await provider.update(id, urn(kind, name), olds, news);
-      return plain(r.outs);
+      try {
+        const r = await provider.update(id, urn(kind, name), olds, news);
+        return { outs: plain(r.outs), secretFields: secretFields(r.outs) };
+      } catch (err) {
+        const partial = partialOutputs(err);
+        if (!partial) throw err;
+        throw Object.assign(err as Error, { properties: partial.outs, secretFields: partial.secretFields });
+      }
     },
     async delete(kind, name, id, props) {
       await provider.delete(id, urn(kind, name), props);
     },
+  };
+}
+
+/**
+ * The outputs a partial failure carries (`VastPartialUpdateError`: the engine records them), as
+ * plain values with the fields that were secret on the wire; `undefined` for any other error.
+ */
+export function partialOutputs(err: unknown): DoorOutputs | undefined {
+  const props = (err as { properties?: unknown } | null)?.properties;
+  if (typeof props !== "object" || props === null) return undefined;
+  const known = (err as { secretFields?: unknown }).secretFields;
+  const revealed = revealProps(props as Props);
+  return {
+    outs: revealed.plain,
+    secretFields: [...new Set([...revealed.secretFields, ...(Array.isArray(known) ? (known as string[]) : [])])].sort(),
   };
 }
 

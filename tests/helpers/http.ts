@@ -56,7 +56,7 @@ export async function createKeyOutOfBand(baseUrl: string, apiKey: string, body: 
   for (let attempt = 1; ; attempt++) {
     const res = await call(baseUrl, "POST", "/api/v0/auth/apikeys/", { key: apiKey, body });
     if (res.status === 200) return res.json as { id: number; key: string };
-    if (res.status !== 429 || attempt >= 50) throw new Error(`out-of-band create failed: ${res.status} ${res.text}`);
-    await pause(100);
+    if (res.status !== 429 || attempt >= 100) throw new Error(`out-of-band create failed: ${res.status} ${res.text}`);
+    await pause(50);
   }
 }

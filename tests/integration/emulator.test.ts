@@ -245,6 +245,26 @@ describe("admin surface and state file", () => {
     expect(JSON.stringify(await emu.admin.requests())).not.toContain(a.apiKey);
   });
 
+  it("stamps created_at and deletions with its clock moved by clockOffsetMs (rate limits keep the real time)", async () => {
+    const a = await emu.newAccount();
+    const DAY = 86_400_000;
+    await emu.admin.setOptions({ clockOffsetMs: 40 * DAY });
+    try {
+      const before = Date.now();
+      const made = (await call(emu.url, "POST", KEYS, { key: a.apiKey, body: { name: "later", permissions: MISC } })).json as {
+        id: number;
+        created_at: number;
+      };
+      expect(made.created_at * 1000).toBeGreaterThanOrEqual(before + 40 * DAY);
+      expect(made.created_at * 1000).toBeLessThan(before + 41 * DAY);
+      await emu.admin.deleteKey(made.id);
+      const record = (await emu.admin.state()).keys.find((k) => k.id === made.id);
+      expect((record?.deletedAt ?? 0) * 1000).toBeGreaterThanOrEqual(before + 40 * DAY);
+    } finally {
+      await emu.admin.setOptions({ clockOffsetMs: 0 });
+    }
+  });
+
   it("keeps the account across restarts when given a state file", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "emu-state-")), "state.json");
     const first = await startEmulatorProcess({ stateFile: file, noRateLimit: true });

@@ -4,11 +4,11 @@
  * keys live on Vast are exactly the keys the engine believes exist: 0 orphaned, 0 duplicated,
  * 0 lost. Every error that reaches the user must be one of ours, with a code and a clear message.
  */
-import { isVastError, vastApiKeyProvider as provider } from "pulumi-vast-api-keys";
+import { isVastError } from "pulumi-vast-api-keys";
 import type { FaultSpec } from "../../emulator/faults";
+import { dynamicDoor } from "../helpers/doors";
 import { type EmulatorProcess, startEmulatorProcess } from "../helpers/emulator";
-import { EngineSim } from "../helpers/engine-sim";
-import { useAccount } from "../helpers/provider";
+import { type Declared, Engine } from "../helpers/engine";
 
 // Short timeouts so "slow" and "dropped" faults trip them; the settle wait after a lost create
 // is twice this.
@@ -55,14 +55,19 @@ afterAll(async () => emu?.stop());
 afterEach(async () => emu.admin.clearFaults());
 
 const perms = (i: number) => (i % 2 ? { api: { misc: {} } } : { api: { instance_read: {} } });
-const declared = (suffix: string) =>
-  Object.fromEntries(Array.from({ length: N }, (_, i) => [`k${i}`, { name: `k${i}`, permissions: perms(i + (suffix ? 1 : 0)) }]));
+/** N keys; the first `changed` of them with the other permissions (which replaces them). */
+const program = (changed = 0) =>
+  new Map<string, Declared>(
+    Array.from({ length: N }, (_, i) => [
+      `k${i}`,
+      { kind: "ApiKey", inputs: { name: `k${i}`, permissions: perms(i + (i < changed ? 1 : 0)) } },
+    ]),
+  );
 
 describe.each(MATRIX)("under fault: %s", (_name, faults) => {
   it("leaves exactly the keys the engine believes exist, at every phase", async () => {
     const account = await emu.newAccount();
-    await useAccount(provider, emu.url, account.apiKey);
-    const sim = new EngineSim(provider);
+    const engine = new Engine(dynamicDoor, { "vast:apiKey": account.apiKey, "vast:url": emu.url });
     const live = async () =>
       (await emu.admin.liveKeys(account.userId))
         .filter((k) => k.id !== account.keyId)
@@ -70,27 +75,28 @@ describe.each(MATRIX)("under fault: %s", (_name, faults) => {
         .sort((a, b) => a - b);
 
     await emu.admin.addFaults(...faults);
-    await sim.converge(() => sim.createAll(declared("")));
-    expect(await live()).toEqual(sim.believedIds());
-    expect(sim.believedIds()).toHaveLength(N);
+    await engine.converge(() => engine.up(program()));
+    expect(await live()).toEqual(engine.keyIds());
+    expect(engine.keyIds()).toHaveLength(N);
 
-    await sim.converge(() => sim.readAll());
-    expect(sim.state.size).toBe(N);
-    expect(await live()).toEqual(sim.believedIds());
+    await engine.converge(() => engine.refresh());
+    expect(engine.state.size).toBe(N);
+    expect(await live()).toEqual(engine.keyIds());
+
+    // Two keys replaced (new key first, old one deleted after), then everything destroyed.
+    await emu.admin.addFaults(...faults);
+    await engine.converge(() => engine.up(program(2)));
+    expect(await live()).toEqual(engine.keyIds());
+    await engine.converge(() => engine.up(new Map()));
+    expect(await live()).toEqual(engine.keyIds());
 
     await emu.admin.addFaults(...faults);
-    const replaced = Object.fromEntries(Object.entries(declared("x")).slice(0, 2));
-    await sim.converge(() => sim.replace(replaced));
-    await sim.converge(() => sim.deleteAll().then((n) => n + sim.pendingDeletes.length));
-    expect(await live()).toEqual(sim.believedIds());
-
-    await emu.admin.addFaults(...faults);
-    await sim.converge(() => sim.createAll(declared("")));
-    await sim.converge(() => sim.deleteAll());
-    expect(sim.believedIds()).toEqual([]);
+    await engine.converge(() => engine.up(program()));
+    await engine.converge(() => engine.up(new Map()));
+    expect(engine.keyIds()).toEqual([]);
     expect(await live()).toEqual([]);
 
-    for (const err of sim.errors) {
+    for (const { error: err } of engine.errors) {
       expect(isVastError(err)).toBe(true);
       const e = err as Error & { code: string };
       expect(e.code).toMatch(/^VAST_/);

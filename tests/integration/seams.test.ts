@@ -49,7 +49,10 @@ async function up(door: Door, kind: Kind, name: string, rec: { id: string; input
     return { diff: d, rec: { id: made.id, inputs: checked.inputs, outs: made.outs } };
   }
   if (d.changes)
-    return { diff: d, rec: { ...rec, inputs: checked.inputs, outs: await door.update(kind, name, rec.id, rec.outs, checked.inputs) } };
+    return {
+      diff: d,
+      rec: { ...rec, inputs: checked.inputs, outs: (await door.update(kind, name, rec.id, rec.outs, checked.inputs)).outs },
+    };
   return { diff: d, rec };
 }
 
@@ -165,7 +168,7 @@ describe.each(bothDoors())("%s", (_label, door) => {
       await emu.admin.editKey((rot.outs.current as { keyId: number }).keyId, { permissions: null });
       const r = await door.read("RotatingApiKey", "rot", rot.id, rot.outs);
       expect((await door.diff("RotatingApiKey", "rot", rot.id, r?.outs ?? {}, rot.inputs)).changes).toBe(true);
-      const rolled = await door.update("RotatingApiKey", "rot", rot.id, r?.outs ?? {}, rot.inputs);
+      const { outs: rolled } = await door.update("RotatingApiKey", "rot", rot.id, r?.outs ?? {}, rot.inputs);
       expect((rolled.current as { keyId: number }).keyId).not.toBe((rot.outs.current as { keyId: number }).keyId);
     });
   });
@@ -215,6 +218,20 @@ describe.each(bothDoors())("%s", (_label, door) => {
       const back = await door.read("RotatingApiKey", "auto", rot.id, v1);
       expect(back?.outs.accountId).toBe(right.userId);
       expect(other.userId).not.toBe(right.userId);
+    });
+
+    it("nor from an update (the in-place upgrade of its older shape) with that credential", async () => {
+      // Found by the model-based test: the update took state's own record of the keys as proof.
+      const right = await account(door);
+      const rot = await create(door, "RotatingApiKey", "auto", { name: "auto", permissions: PERMS, rotateEveryDays: 30 });
+      const { schemaVersion: _v, accountId: _a, ...v1 } = rot.outs;
+      await account(door);
+      expect((await door.diff("RotatingApiKey", "auto", rot.id, v1, rot.inputs)).changes).toBe(true);
+      const wrong = await door.update("RotatingApiKey", "auto", rot.id, v1, rot.inputs);
+      expect(wrong.outs.accountId).toBeUndefined();
+      await door.configure({ "vast:apiKey": right.apiKey, "vast:url": emu.url });
+      const upgraded = await door.update("RotatingApiKey", "auto", rot.id, v1, rot.inputs);
+      expect(upgraded.outs.accountId).toBe(right.userId);
     });
   });
 
@@ -273,7 +290,7 @@ describe.each(bothDoors())("%s", (_label, door) => {
         expect(serviceError(err).metadata?.get("grpc-status-details-bin")).toHaveLength(1);
         // Next up, the deletion goes through.
         await emu.admin.clearFaults();
-        const retried = await door.update("RotatingApiKey", "d", rot.id, outs, first.rec.inputs);
+        const { outs: retried } = await door.update("RotatingApiKey", "d", rot.id, outs, first.rec.inputs);
         expect((retried.tracking as { retiring?: unknown }).retiring).toBeUndefined();
         expect((await liveIds(a)).filter((id) => id !== a.keyId).sort()).toEqual(
           [(retried.current as { keyId: number }).keyId, (retried.previous as { keyId: number }).keyId].sort(),
