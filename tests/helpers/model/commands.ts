@@ -220,6 +220,14 @@ function takeable(m: Model, r: Real, s: Snapshot): KeyRecord[] {
   return liveKeysOfAccount(r, s).filter((k) => m.outOfBand.has(k.id) && !m.taken.has(k.id) && !claimed.has(k.id));
 }
 
+/** The out-of-band key a command's `pick` names among those it may take, or undefined (logged) when there is none. */
+function pickTakeable(m: Model, r: Real, s: Step, pick: number, what: string): KeyRecord | undefined {
+  const candidates = takeable(m, r, s.before);
+  const k = candidates[pick % Math.max(1, candidates.length)];
+  if (!k) s.log.push(`no key to ${what}`);
+  return k;
+}
+
 /** The declaration of a key as it is on Vast (what the docs tell users to write). */
 function asItIs(k: KeyRecord): Props {
   return { name: k.name ?? "", permissions: k.permissions ?? presets.fullAccess() };
@@ -347,12 +355,8 @@ class Adopt extends Command {
     return `adopt key #${this.pick} as ${this.resource} (${this.mode})${rotation}`;
   }
   protected async act(m: Model, r: Real, s: Step): Promise<void> {
-    const candidates = takeable(m, r, s.before);
-    const k = candidates[this.pick % Math.max(1, candidates.length)];
-    if (!k) {
-      s.log.push("no key to adopt");
-      return;
-    }
+    const k = pickTakeable(m, r, s, this.pick, "adopt");
+    if (!k) return;
     const value = m.outOfBand.get(k.id)?.value as string;
     const adopt: Props = { keyId: k.id };
     if (this.mode === "as it is, with its value") adopt.key = value;
@@ -660,12 +664,8 @@ class Import extends Command {
     return `import key #${this.pick}, declared as it is`;
   }
   protected async act(m: Model, r: Real, s: Step): Promise<void> {
-    const candidates = takeable(m, r, s.before);
-    const k = candidates[this.pick % Math.max(1, candidates.length)];
-    if (!k) {
-      s.log.push("no key to import");
-      return;
-    }
+    const k = pickTakeable(m, r, s, this.pick, "import");
+    if (!k) return;
     const name = `imported${m.imports++}`;
     const declared: Declared = { kind: "ApiKey", inputs: asItIs(k) };
     s.log.push(
