@@ -7,7 +7,8 @@ import { API_KEY_TYPE, PLUGIN_ROTATING_API_KEY_TYPE, ROTATING_API_KEY_TYPE } fro
 import { commandFailure, keyResourcesOf, MASKED, RefreshEvents } from "../../provider/drift-state";
 import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/secrets";
 
-const VALUE = "0a12b6a5b3d5aaec39a6ed695230032d066c460e390a8aba5c130a250286ff5d";
+/** A key value (64 hex characters, as Vast makes them), built so that no key-like literal sits in the repository. */
+const VALUE = "0a12b6a5".repeat(8);
 /** How `pulumi stack export --show-secrets` shows a secret: its JSON as `plaintext`. */
 const plaintext = (v: unknown) => ({ [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(v) });
 const urn = (type: string, name: string) => `urn:pulumi:dev::proj::${type}::${name}`;
